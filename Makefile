@@ -1,0 +1,39 @@
+# Two commands matter (see README.md): `make serve` shows the docs site, `make test` runs every test.
+# Both install what they need on first run: a pinned uv in .tools/, then the locked
+# environment in .venv/ from uv.lock. Nothing but git, Python 3.11+ and make is assumed.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+SYNCED := $(VENV)/.synced
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install serve test build mock bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(SYNCED): $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(SYNCED)
+
+serve: $(SYNCED)
+	$(VENV)/bin/mkdocs serve --dev-addr $(HOST):$(PORT)
+
+build: $(SYNCED)
+	$(VENV)/bin/mkdocs build --strict
+
+test: $(SYNCED)
+	RUFF_OUTPUT_FORMAT=concise $(VENV)/bin/pytest
+
+mock: $(SYNCED)
+	$(VENV)/bin/flowlix-mock
+
+clean:
+	rm -rf $(VENV) $(TOOLS) site .pytest_cache

@@ -1,0 +1,692 @@
+"""The single source of Flowlix facts: test cards, decline codes, currencies, error codes, limits.
+
+The mock reads this module to decide what a request does; the documentation site renders its
+tables from it (through mkdocs-macros); the tests read it to know what to expect. A fact such as
+"25 requests per second" or "4000040000010015 is insufficient_funds" is written here and nowhere
+else. [`as_json`][flowlix_mock.catalog.as_json] is the same catalog as a JSON-ready dictionary,
+published with the site for the Flowlix dashboard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+DOCS_BASE_URL = "https://docs.flowlix.eu"
+"""Where the documentation lives; every `doc_url` starts here."""
+
+PRODUCTION_API_BASE = "https://api.flowlix.eu/v1"
+"""The production API base URL. Snippets default to it; the mock prints its own."""
+
+ErrorType = Literal[
+    "invalid_request_error",
+    "authentication_error",
+    "card_error",
+    "rate_limit_error",
+    "api_error",
+]
+
+
+@dataclass(frozen=True)
+class ErrorTypeInfo:
+    """One of the five error types and what an integration should do about it."""
+
+    type: str
+    statuses: tuple[int, ...]
+    meaning: str
+    retry: str
+    action: str
+
+
+ERROR_TYPES: tuple[ErrorTypeInfo, ...] = (
+    ErrorTypeInfo(
+        "invalid_request_error",
+        (400, 403, 404, 405, 409, 413, 415, 422),
+        "The request itself is wrong: a missing or invalid parameter, an unknown object, "
+        "a reused idempotency key.",
+        "No (except 409 idempotency_key_in_use: retry the same request shortly).",
+        "Fix the request. Log the `code` and `param` and the request id; alert on a rise.",
+    ),
+    ErrorTypeInfo(
+        "authentication_error",
+        (401,),
+        "The API key is missing, malformed, unknown, revoked, or of the wrong mode.",
+        "No.",
+        "Check that the server reads the right key from its environment; page whoever owns "
+        "the deployment. Never log the key itself.",
+    ),
+    ErrorTypeInfo(
+        "card_error",
+        (402,),
+        "The card was declined by the issuer or is invalid.",
+        "Only for soft declines, and only after the customer acts (see the decline codes).",
+        "Show the customer-safe message for the `decline_code` and let the customer try "
+        "again or use another card.",
+    ),
+    ErrorTypeInfo(
+        "rate_limit_error",
+        (429,),
+        "The account sent more requests per second than its limit.",
+        "Yes, after the `Retry-After` seconds, with the same `Idempotency-Key`.",
+        "Wait `Retry-After` seconds; smooth bursts with a client-side limiter.",
+    ),
+    ErrorTypeInfo(
+        "api_error",
+        (500, 503),
+        "Flowlix failed. The request may or may not have run.",
+        "Yes, with exponential backoff (1 s, 2 s, 4 s) and the same `Idempotency-Key`.",
+        "Retry with the same key: a request that did run returns its stored result and "
+        "charges nothing twice. Alert on a rising 5xx rate.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """An error `code`: its HTTP status, its error type, what it means and what to do."""
+
+    code: str
+    status: int
+    type: str
+    meaning: str
+    action: str
+
+
+ERROR_CODES: tuple[ErrorCode, ...] = (
+    ErrorCode(
+        "api_key_missing",
+        401,
+        "authentication_error",
+        "No `Authorization: Bearer <key>` header was sent.",
+        "Send the secret key from your server's environment in the `Authorization` header.",
+    ),
+    ErrorCode(
+        "api_key_invalid",
+        401,
+        "authentication_error",
+        "The key is malformed or unknown.",
+        "Check the key is a complete `fl_test_sk_...` or `fl_live_sk_...` secret key, "
+        "copied without spaces or quotes.",
+    ),
+    ErrorCode(
+        "api_key_live_mode",
+        401,
+        "authentication_error",
+        "A live key was sent to a test environment (such as the mock).",
+        "Use a `fl_test_sk_` key outside production; keep live keys in production only.",
+    ),
+    ErrorCode(
+        "https_required",
+        403,
+        "invalid_request_error",
+        "The request was sent over plain HTTP.",
+        "Call the API over HTTPS only. Never fall back to HTTP.",
+    ),
+    ErrorCode(
+        "invalid_json",
+        400,
+        "invalid_request_error",
+        "The body is not valid JSON, or not a JSON object.",
+        "Serialise the body with a JSON library, never by string concatenation.",
+    ),
+    ErrorCode(
+        "unsupported_media_type",
+        415,
+        "invalid_request_error",
+        "The body was sent with a `Content-Type` other than `application/json`.",
+        "Send `Content-Type: application/json` (httpx does this with `json=`).",
+    ),
+    ErrorCode(
+        "request_too_large",
+        413,
+        "invalid_request_error",
+        "The body is larger than the size limit.",
+        "Shorten `description` and `metadata`; the API never needs large bodies.",
+    ),
+    ErrorCode(
+        "parameter_missing",
+        400,
+        "invalid_request_error",
+        "A required parameter is missing; `param` names it.",
+        "Send the parameter named in `param`.",
+    ),
+    ErrorCode(
+        "parameter_unknown",
+        400,
+        "invalid_request_error",
+        "The request has a parameter the endpoint does not know; `param` names it.",
+        "Remove the parameter, or check its spelling against the API reference.",
+    ),
+    ErrorCode(
+        "parameter_invalid",
+        400,
+        "invalid_request_error",
+        "A parameter has the wrong type or value; `param` names it (dotted, such as "
+        "`card.number`).",
+        "Fix the value named in `param`. Amounts are integers in minor units, never floats "
+        "or strings.",
+    ),
+    ErrorCode(
+        "amount_invalid_for_currency",
+        400,
+        "invalid_request_error",
+        "A three-decimal currency's amount does not end in 0.",
+        "Round three-decimal amounts to a multiple of 10 minor units (1.234 KWD cannot be "
+        "charged; 1.230 KWD, amount 1230, can).",
+    ),
+    ErrorCode(
+        "idempotency_key_invalid",
+        400,
+        "invalid_request_error",
+        "The `Idempotency-Key` header is empty, longer than 255 characters, or not printable "
+        "ASCII.",
+        "Derive the key from your order, such as `payment-order-1234`.",
+    ),
+    ErrorCode(
+        "idempotency_key_reused",
+        422,
+        "invalid_request_error",
+        "The `Idempotency-Key` was already used for a different request (another path or "
+        "body) in the last 24 hours.",
+        "Use one key per operation. Derive it from what makes the operation unique, such as "
+        "the order and the refund number.",
+    ),
+    ErrorCode(
+        "idempotency_key_in_use",
+        409,
+        "invalid_request_error",
+        "A request with the same `Idempotency-Key` is still running.",
+        "Wait a moment and retry the same request with the same key; you will get its result.",
+    ),
+    ErrorCode(
+        "resource_missing",
+        404,
+        "invalid_request_error",
+        "No object with that id exists for this account, or the URL is unknown.",
+        "Check the id and that it was created with the same key (objects are per account).",
+    ),
+    ErrorCode(
+        "method_not_allowed",
+        405,
+        "invalid_request_error",
+        "The URL exists but not with this HTTP method; the `Allow` header lists those it takes.",
+        "Use one of the methods in the `Allow` header.",
+    ),
+    ErrorCode(
+        "payment_not_refundable",
+        400,
+        "invalid_request_error",
+        "The payment failed, so there is nothing to refund.",
+        "Refund only payments whose `status` is `succeeded`.",
+    ),
+    ErrorCode(
+        "amount_too_large",
+        400,
+        "invalid_request_error",
+        "The refund is larger than what is left to refund on the payment.",
+        "Refund at most `amount - amount_refunded`; omit `amount` to refund the rest.",
+    ),
+    ErrorCode(
+        "payment_already_refunded",
+        400,
+        "invalid_request_error",
+        "The payment is already fully refunded.",
+        "Nothing to do: check `refunded` before refunding.",
+    ),
+    ErrorCode(
+        "checkout_session_not_open",
+        400,
+        "invalid_request_error",
+        "The checkout session is already complete or has expired.",
+        "Create a new checkout session for a new attempt.",
+    ),
+    ErrorCode(
+        "card_declined",
+        402,
+        "card_error",
+        "The issuer declined the card; `decline_code` says why.",
+        "Show the customer-safe message for the `decline_code`.",
+    ),
+    ErrorCode(
+        "expired_card",
+        402,
+        "card_error",
+        "The card has expired.",
+        "Ask the customer for another card or the current expiry date.",
+    ),
+    ErrorCode(
+        "incorrect_cvc",
+        402,
+        "card_error",
+        "The CVC is wrong.",
+        "Ask the customer to check the security code and try again.",
+    ),
+    ErrorCode(
+        "invalid_number",
+        402,
+        "card_error",
+        "The card number is not a valid card number (it fails the Luhn check). No payment is "
+        "created.",
+        "Ask the customer to check the card number.",
+    ),
+    ErrorCode(
+        "processing_error",
+        402,
+        "card_error",
+        "A temporary error at the issuer or network while processing the card.",
+        "Retry once with a new `Idempotency-Key` (the failed payment is stored), or ask the "
+        "customer to try again.",
+    ),
+    ErrorCode(
+        "rate_limited",
+        429,
+        "rate_limit_error",
+        "The account sent more requests per second than its limit.",
+        "Wait the `Retry-After` seconds, then retry with the same `Idempotency-Key`.",
+    ),
+    ErrorCode(
+        "internal_error",
+        500,
+        "api_error",
+        "Flowlix failed while handling the request.",
+        "Retry with backoff (1 s, 2 s, 4 s) and the same `Idempotency-Key`.",
+    ),
+    ErrorCode(
+        "service_unavailable",
+        503,
+        "api_error",
+        "Flowlix is briefly unavailable.",
+        "Retry after `Retry-After` seconds with the same `Idempotency-Key`.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DeclineCode:
+    """A `decline_code`, with what a merchant needs to act on it.
+
+    `retry` is `"soft"` when trying again (usually after the customer acts) can succeed, and
+    `"hard"` when the same card will keep failing.
+    """
+
+    decline_code: str
+    code: str
+    meaning: str
+    retry: Literal["soft", "hard"]
+    who_acts: str
+    customer_message: str
+    next_step: str
+
+
+GENERIC_DECLINE_MESSAGE = "Your card was declined. Please use a different card or contact your bank."
+"""The customer-safe message for declines whose reason must never be shown (fraud codes)."""
+
+DECLINE_CODES: tuple[DeclineCode, ...] = (
+    DeclineCode(
+        "insufficient_funds",
+        "card_declined",
+        "The account behind the card does not have enough funds.",
+        "soft",
+        "customer",
+        "Your card has insufficient funds. Please use a different card.",
+        "Ask for another card; the customer may retry this one later once funds are available.",
+    ),
+    DeclineCode(
+        "expired_card",
+        "expired_card",
+        "The card has expired.",
+        "hard",
+        "customer",
+        "Your card has expired. Please use a different card.",
+        "Ask for another card. Do not retry the same card details.",
+    ),
+    DeclineCode(
+        "generic_decline",
+        "card_declined",
+        "The issuer declined without giving a reason.",
+        "soft",
+        "customer",
+        GENERIC_DECLINE_MESSAGE,
+        "Ask for another card, or for the customer to contact their bank; one later retry is "
+        "reasonable.",
+    ),
+    DeclineCode(
+        "incorrect_cvc",
+        "incorrect_cvc",
+        "The CVC does not match the card.",
+        "soft",
+        "customer",
+        "Your card's security code is incorrect. Please check it and try again.",
+        "Let the customer re-enter the CVC; after three failures, ask for another card.",
+    ),
+    DeclineCode(
+        "lost_card",
+        "card_declined",
+        "The card was reported lost.",
+        "hard",
+        "merchant",
+        GENERIC_DECLINE_MESSAGE,
+        "Show the generic message only, never the reason. Do not retry; review the order for "
+        "fraud.",
+    ),
+    DeclineCode(
+        "stolen_card",
+        "card_declined",
+        "The card was reported stolen.",
+        "hard",
+        "merchant",
+        GENERIC_DECLINE_MESSAGE,
+        "Show the generic message only, never the reason. Do not retry; review the order for "
+        "fraud.",
+    ),
+    DeclineCode(
+        "do_not_honor",
+        "card_declined",
+        "The issuer declined the payment and gives no further reason.",
+        "soft",
+        "customer",
+        GENERIC_DECLINE_MESSAGE,
+        "Ask the customer to contact their bank or use another card.",
+    ),
+    DeclineCode(
+        "card_velocity_exceeded",
+        "card_declined",
+        "The customer exceeded the card's spending or transaction-count limit.",
+        "soft",
+        "customer",
+        "Your card has reached its spending limit. Please use a different card or contact your "
+        "bank.",
+        "Ask for another card; the same card may work after the issuer's limit resets.",
+    ),
+    DeclineCode(
+        "fraudulent",
+        "card_declined",
+        "The issuer suspects fraud.",
+        "hard",
+        "merchant",
+        GENERIC_DECLINE_MESSAGE,
+        "Show the generic message only, never the reason. Do not retry; review the order and "
+        "consider blocking it.",
+    ),
+    DeclineCode(
+        "processing_error",
+        "processing_error",
+        "A temporary error at the issuer or card network.",
+        "soft",
+        "merchant",
+        "We could not process your card. Please try again in a moment.",
+        "Retry once after a short wait with a new `Idempotency-Key`; if it fails again, ask "
+        "for another card.",
+    ),
+    DeclineCode(
+        "authentication_required",
+        "card_declined",
+        "The issuer requires 3-D Secure authentication, which the Direct API cannot perform.",
+        "soft",
+        "merchant",
+        "Your bank needs you to confirm this payment. Please try again and complete the "
+        "verification.",
+        "Send the customer through the Hosted Payment Page, which runs the 3-D Secure "
+        "challenge.",
+    ),
+    DeclineCode(
+        "test_mode_live_card",
+        "card_declined",
+        "A real card number was used in test mode. Test mode accepts only the test cards.",
+        "hard",
+        "merchant",
+        GENERIC_DECLINE_MESSAGE,
+        "Use a test card from the test-card table; real cards work only with a live key.",
+    ),
+)
+
+FRAUD_DECLINE_CODES = frozenset({"lost_card", "stolen_card", "fraudulent"})
+"""Decline codes whose reason is never told to the customer."""
+
+
+@dataclass(frozen=True)
+class TestCard:
+    """A card number with a fixed outcome in test mode."""
+
+    __test__ = False  # not a pytest test class
+
+    number: str
+    brand: str
+    scenario: str
+    outcome: Literal["success", "decline"]
+    code: str | None = None
+    decline_code: str | None = None
+    hosted_page: str | None = None
+    """What the Hosted Payment Page does with this card, where it differs from the Direct API."""
+
+    @property
+    def last4(self) -> str:
+        """The last four digits, the only part of a number that may be shown or stored."""
+        return self.number[-4:]
+
+    @property
+    def cvc_length(self) -> int:
+        """American Express cards take a 4-digit CVC, all others 3."""
+        return 4 if self.brand == "amex" else 3
+
+
+TEST_CARDS: tuple[TestCard, ...] = (
+    TestCard("4111111111111111", "visa", "Successful payment (Visa)", "success"),
+    TestCard("5555555555554444", "mastercard", "Successful payment (Mastercard)", "success"),
+    TestCard(
+        "378282246310005", "amex", "Successful payment (American Express, 4-digit CVC)", "success"
+    ),
+    TestCard(
+        "4000040000010015",
+        "visa",
+        "Insufficient funds",
+        "decline",
+        "card_declined",
+        "insufficient_funds",
+    ),
+    TestCard("4000040000010023", "visa", "Expired card", "decline", "expired_card", "expired_card"),
+    TestCard(
+        "4000040000010031", "visa", "Generic decline", "decline", "card_declined", "generic_decline"
+    ),
+    TestCard(
+        "4000040000010049", "visa", "Incorrect CVC", "decline", "incorrect_cvc", "incorrect_cvc"
+    ),
+    TestCard("4000040000010056", "visa", "Lost card", "decline", "card_declined", "lost_card"),
+    TestCard("4000040000010064", "visa", "Stolen card", "decline", "card_declined", "stolen_card"),
+    TestCard("4000040000010072", "visa", "Do not honor", "decline", "card_declined", "do_not_honor"),
+    TestCard(
+        "4000040000010080",
+        "visa",
+        "Velocity limit exceeded",
+        "decline",
+        "card_declined",
+        "card_velocity_exceeded",
+    ),
+    TestCard("4000040000010098", "visa", "Suspected fraud", "decline", "card_declined", "fraudulent"),
+    TestCard(
+        "4000040000010106",
+        "visa",
+        "Processing error (transient)",
+        "decline",
+        "processing_error",
+        "processing_error",
+    ),
+    TestCard(
+        "4000040000010114",
+        "visa",
+        "3-D Secure required",
+        "decline",
+        "card_declined",
+        "authentication_required",
+        hosted_page="3-D Secure challenge: complete it to pay, fail it to decline",
+    ),
+)
+
+TEST_MODE_LIVE_CARD = "test_mode_live_card"
+"""The decline code for any other Luhn-valid number in test mode."""
+
+
+@dataclass(frozen=True)
+class Currency:
+    """A supported currency and its exponent (digits after the decimal point)."""
+
+    code: str
+    name: str
+    exponent: int
+
+    @property
+    def minor_unit_step(self) -> int:
+        """Amounts must be a multiple of this: three-decimal currencies settle in steps of 10."""
+        return 10 if self.exponent == 3 else 1
+
+
+CURRENCIES: tuple[Currency, ...] = (
+    Currency("EUR", "Euro", 2),
+    Currency("USD", "US dollar", 2),
+    Currency("GBP", "Pound sterling", 2),
+    Currency("CHF", "Swiss franc", 2),
+    Currency("SEK", "Swedish krona", 2),
+    Currency("NOK", "Norwegian krone", 2),
+    Currency("DKK", "Danish krone", 2),
+    Currency("PLN", "Polish złoty", 2),
+    Currency("CZK", "Czech koruna", 2),
+    Currency("HUF", "Hungarian forint", 2),
+    Currency("JPY", "Japanese yen", 0),
+    Currency("ISK", "Icelandic króna", 0),
+    Currency("KRW", "South Korean won", 0),
+    Currency("BHD", "Bahraini dinar", 3),
+    Currency("JOD", "Jordanian dinar", 3),
+    Currency("KWD", "Kuwaiti dinar", 3),
+    Currency("OMR", "Omani rial", 3),
+    Currency("TND", "Tunisian dinar", 3),
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Every number the API enforces."""
+
+    amount_min: int = 1
+    amount_max: int = 99_999_999
+    reference_max_length: int = 100
+    description_max_length: int = 500
+    metadata_max_keys: int = 20
+    metadata_key_max_length: int = 40
+    metadata_value_max_length: int = 500
+    body_max_bytes: int = 64 * 1024
+    idempotency_key_max_length: int = 255
+    idempotency_retention_seconds: int = 24 * 60 * 60
+    rate_limit_test_per_second: int = 25
+    rate_limit_live_per_second: int = 100
+    list_limit_default: int = 10
+    list_limit_max: int = 100
+    checkout_session_lifetime_seconds: int = 60 * 60
+    webhook_tolerance_seconds: int = 5 * 60
+    webhook_retry_schedule_seconds: tuple[int, ...] = (5, 30, 120, 600, 1800)
+    retry_backoff_seconds: tuple[int, ...] = (1, 2, 4)
+
+
+LIMITS = Limits()
+
+REFUND_REASONS: tuple[str, ...] = ("requested_by_customer", "duplicate", "fraudulent")
+
+EVENT_TYPES: tuple[tuple[str, str], ...] = (
+    ("payment.succeeded", "A payment succeeded (Direct API or Hosted Payment Page)."),
+    ("payment.failed", "A payment was declined; `data.object` is the failed payment."),
+    ("refund.succeeded", "A refund succeeded; `data.object` is the refund."),
+    ("checkout.session.completed", "A checkout session was paid; fulfil the order."),
+    ("checkout.session.expired", "A checkout session expired unpaid."),
+)
+
+SIMULATIONS: tuple[tuple[str, str], ...] = (
+    ("rate_limit", "429 `rate_limited` with `Retry-After: 1`; nothing runs."),
+    ("server_error", "500 `internal_error`; nothing runs."),
+    ("unavailable", "503 `service_unavailable` with `Retry-After: 1`; nothing runs."),
+    (
+        "commit_then_error",
+        "The request runs and its result is stored under the `Idempotency-Key`, but the client "
+        "gets a 500: a retry with the same key returns the stored result.",
+    ),
+)
+
+# --- look-ups -------------------------------------------------------------------------------
+
+ERROR_CODES_BY_CODE = {item.code: item for item in ERROR_CODES}
+DECLINE_CODES_BY_CODE = {item.decline_code: item for item in DECLINE_CODES}
+TEST_CARDS_BY_NUMBER = {card.number: card for card in TEST_CARDS}
+CURRENCIES_BY_CODE = {currency.code: currency for currency in CURRENCIES}
+
+
+def doc_url(code: str, decline_code: str | None = None) -> str:
+    """The documentation URL for an error: decline codes have their own page, the rest share one."""
+    if decline_code:
+        return f"{DOCS_BASE_URL}/decline-codes/#{decline_code}"
+    return f"{DOCS_BASE_URL}/errors/#{code}"
+
+
+def all_doc_urls() -> list[str]:
+    """Every `doc_url` the mock can emit, for link checks."""
+    urls = {doc_url(item.code) for item in ERROR_CODES}
+    urls |= {doc_url(item.code, item.decline_code) for item in DECLINE_CODES}
+    return sorted(urls)
+
+
+def customer_message(decline_code: str | None) -> str:
+    """The message safe to show a customer for a decline; the generic one for unknown codes."""
+    item = DECLINE_CODES_BY_CODE.get(decline_code or "")
+    return item.customer_message if item else GENERIC_DECLINE_MESSAGE
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """Format minor units for display: `format_amount(4999, "EUR") == "49.99 EUR"`."""
+    exponent = CURRENCIES_BY_CODE[currency.upper()].exponent
+    if exponent == 0:
+        return f"{amount} {currency.upper()}"
+    major, minor = divmod(amount, 10**exponent)
+    return f"{major}.{minor:0{exponent}d} {currency.upper()}"
+
+
+def luhn_valid(number: str) -> bool:
+    """Whether a string of digits passes the Luhn checksum."""
+    total = 0
+    for index, char in enumerate(reversed(number)):
+        digit = ord(char) - 48
+        if index % 2:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def card_brand(number: str) -> str:
+    """The card brand guessed from the number's prefix, as the API reports it."""
+    if number.startswith(("34", "37")):
+        return "amex"
+    if number[:2] in {"51", "52", "53", "54", "55"} or "2221" <= number[:4] <= "2720":
+        return "mastercard"
+    if number.startswith("4"):
+        return "visa"
+    return "unknown"
+
+
+def as_json() -> dict:
+    """The whole catalog as plain JSON-ready data (published with the site as `catalog.json`)."""
+    return {
+        "docs_base_url": DOCS_BASE_URL,
+        "error_types": [asdict(item) for item in ERROR_TYPES],
+        "error_codes": [asdict(item) | {"doc_url": doc_url(item.code)} for item in ERROR_CODES],
+        "decline_codes": [
+            asdict(item) | {"doc_url": doc_url(item.code, item.decline_code)}
+            for item in DECLINE_CODES
+        ],
+        "test_cards": [
+            asdict(card) | {"last4": card.last4, "cvc_length": card.cvc_length}
+            for card in TEST_CARDS
+        ],
+        "currencies": [asdict(currency) for currency in CURRENCIES],
+        "limits": asdict(LIMITS),
+        "refund_reasons": list(REFUND_REASONS),
+        "event_types": [{"type": name, "meaning": meaning} for name, meaning in EVENT_TYPES],
+        "simulations": [{"value": name, "effect": effect} for name, effect in SIMULATIONS],
+    }

@@ -1,0 +1,196 @@
+"""The `flowlix-mock` command (contract section 14)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+import uvicorn
+
+from . import catalog, tls
+from .app import MockApp
+
+log = logging.getLogger("flowlix_mock")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"ports run from 0 to 65535, got {value}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flowlix-mock",
+        description="A local mock of the Flowlix payments API over HTTPS, for trying the docs' "
+        "snippets and for your own CI.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--port", type=port_number, default=12111, help="HTTPS port (0 picks a free one)"
+    )
+    parser.add_argument("--tls-cert", type=Path, help="server certificate chain (PEM)")
+    parser.add_argument("--tls-key", type=Path, help="private key of --tls-cert (PEM)")
+    parser.add_argument(
+        "--http-port",
+        type=port_number,
+        help="also listen on plain HTTP, where every request gets 403 https_required",
+    )
+    parser.add_argument(
+        "--seed", help="make ids and timestamps depend only on the seed, the key and the requests"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=positive_int,
+        default=catalog.LIMITS.rate_limit_test_per_second,
+        help="requests per second per account (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="do not log one line per request"
+    )
+    return parser
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server without its own signal handling: the command stops all listeners."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        yield
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+async def _serve(app: MockApp, args: argparse.Namespace, tls_files: tls.TlsFiles) -> None:
+    sockets: list[tuple[_Server, socket.socket]] = []
+    https_socket = _bind(args.host, args.port)
+    common = dict(
+        lifespan="on",
+        access_log=False,
+        log_config=None,
+        log_level="warning",
+        server_header=False,
+        date_header=False,
+        http="httptools",
+        loop="none",
+    )
+    https = _Server(
+        uvicorn.Config(
+            app,
+            ssl_certfile=str(tls_files.cert_file),
+            ssl_keyfile=str(tls_files.key_file),
+            **common,
+        )
+    )
+    sockets.append((https, https_socket))
+    http_port = None
+    if args.http_port is not None:
+        http_socket = _bind(args.host, args.http_port)
+        http = _Server(uvicorn.Config(app, **(common | {"lifespan": "off"})))
+        sockets.append((http, http_socket))
+        http_port = http_socket.getsockname()[1]
+
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for server, _ in sockets:
+            if server.should_exit:
+                server.force_exit = True
+            server.should_exit = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop)
+
+    tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in sockets]
+    while not all(server.started for server, _ in sockets):
+        if any(task.done() for task in tasks):
+            break
+        await asyncio.sleep(0.01)
+    if all(server.started for server, _ in sockets):
+        port = https_socket.getsockname()[1]
+        host = _url_host(args.host)
+        if http_port is not None:
+            print(f"Plain HTTP on http://{host}:{http_port} answers 403 https_required", flush=True)
+        print(f"Flowlix mock API listening on https://{host}:{port}/v1", flush=True)
+    await asyncio.gather(*tasks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser().error("--tls-cert and --tls-key go together")
+    for option in (args.tls_cert, args.tls_key):
+        if option is not None and not option.is_file():
+            parser().error(f"no such file: {option}")
+
+    if not args.quiet:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+    with tempfile.TemporaryDirectory(prefix="flowlix-mock-") as work_dir:
+        if args.tls_cert is not None:
+            tls_files = tls.TlsFiles(None, args.tls_cert, args.tls_key)
+        else:
+            tls_files = tls.local_tls(args.host, Path(work_dir))
+            print(f"Local certificate authority: {tls_files.ca_file}", flush=True)
+            print("Trust it in your shell (Python's ssl, httpx, requests) with:", flush=True)
+            print(f"  export SSL_CERT_FILE={tls_files.ca_file}", flush=True)
+            print("and for curl:", flush=True)
+            print(f"  export CURL_CA_BUNDLE={tls_files.ca_file}", flush=True)
+        app = MockApp(seed=args.seed, rate_limit=args.rate_limit)
+        try:
+            _run(app, args, tls_files)
+        except OSError as error:
+            print(f"flowlix-mock: cannot listen: {error.strerror or error}", file=sys.stderr)
+            return 1
+    print("Flowlix mock stopped.", flush=True)
+    return 0
+
+
+def _run(app: MockApp, args: argparse.Namespace, tls_files: tls.TlsFiles) -> None:
+    try:
+        import uvloop
+    except ImportError:  # Windows: the standard event loop
+        asyncio.run(_serve(app, args, tls_files))
+    else:
+        uvloop.run(_serve(app, args, tls_files))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
