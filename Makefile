@@ -32,6 +32,9 @@ build: $(SYNCED)
 test: $(SYNCED)
 	RUFF_OUTPUT_FORMAT=concise $(VENV)/bin/pytest
 
+bench: $(SYNCED)
+	$(VENV)/bin/python bench/run.py
+
 mock: $(SYNCED)
 	$(VENV)/bin/flowlix-mock
 

@@ -1,0 +1,420 @@
+"""The OpenAPI 3.1 document of the mock: every endpoint, parameter, header and error.
+
+Built from the catalog (error codes per status, currencies, limits, refund reasons), served at
+`GET /v1/openapi.json`, fuzzed by the tests with schemathesis, and rendered into the docs' API
+reference.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from . import __version__, catalog
+
+JSON = "application/json"
+LIMITS = catalog.LIMITS
+CURRENCY_CODES = [currency.code for currency in catalog.CURRENCIES]
+ID_PATTERN = {"type": "string", "minLength": 1, "maxLength": 255}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _schemas() -> dict[str, Any]:
+    card_out = {
+        "type": "object",
+        "required": ["brand", "last4", "exp_month", "exp_year"],
+        "properties": {
+            "brand": {"type": "string", "enum": ["visa", "mastercard", "amex", "unknown"]},
+            "last4": {"type": "string", "pattern": "^[0-9]{4}$"},
+            "exp_month": {"type": "integer", "minimum": 1, "maximum": 12},
+            "exp_year": {"type": "integer", "minimum": 1000, "maximum": 9999},
+        },
+    }
+    metadata = {
+        "type": "object",
+        "maxProperties": LIMITS.metadata_max_keys,
+        "propertyNames": {"maxLength": LIMITS.metadata_key_max_length},
+        "additionalProperties": {"type": "string", "maxLength": LIMITS.metadata_value_max_length},
+    }
+    amount = {
+        "type": "integer",
+        "minimum": LIMITS.amount_min,
+        "maximum": LIMITS.amount_max,
+        "description": "Minor units: 4999 is 49.99 EUR. Three-decimal currencies: a multiple of 10.",
+    }
+    currency_in = {
+        "type": "string",
+        "enum": CURRENCY_CODES + [code.lower() for code in CURRENCY_CODES],
+        "description": "ISO 4217, either case; responses use upper case.",
+    }
+    decline_codes = [item.decline_code for item in catalog.DECLINE_CODES]
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": [
+                        "type", "code", "decline_code", "message", "param", "payment_id",
+                        "doc_url", "request_id",
+                    ],
+                    "properties": {
+                        "type": {"type": "string", "enum": [t.type for t in catalog.ERROR_TYPES]},
+                        "code": {
+                            "type": "string", "enum": [c.code for c in catalog.ERROR_CODES]
+                        },
+                        "decline_code": _nullable({"type": "string", "enum": decline_codes}),
+                        "message": {"type": "string"},
+                        "param": _nullable({"type": "string"}),
+                        "payment_id": _nullable({"type": "string", "pattern": "^pay_"}),
+                        "doc_url": {"type": "string", "format": "uri"},
+                        "request_id": {"type": "string", "pattern": "^req_[A-Za-z0-9]{16,}$"},
+                    },
+                }
+            },
+        },
+        "CardInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["number", "exp_month", "exp_year", "cvc"],
+            "properties": {
+                "number": {"type": "string", "pattern": "^[0-9]{12,19}$"},
+                "exp_month": {"type": "integer", "minimum": 1, "maximum": 12},
+                "exp_year": {"type": "integer", "minimum": 1000, "maximum": 9999},
+                "cvc": {
+                    "type": "string",
+                    "pattern": "^[0-9]{3,4}$",
+                    "description": "4 digits for American Express, 3 for other brands.",
+                },
+            },
+        },
+        "PaymentCreate": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["amount", "currency", "card"],
+            "properties": {
+                "amount": amount,
+                "currency": currency_in,
+                "card": _ref("CardInput"),
+                "reference": _nullable(
+                    {"type": "string", "maxLength": LIMITS.reference_max_length}
+                ),
+                "description": _nullable(
+                    {"type": "string", "maxLength": LIMITS.description_max_length}
+                ),
+                "metadata": _nullable(metadata),
+            },
+        },
+        "Payment": {
+            "type": "object",
+            "required": [
+                "id", "object", "amount", "currency", "status", "amount_refunded", "refunded",
+                "card", "reference", "description", "metadata", "failure_code", "decline_code",
+                "created", "livemode",
+            ],
+            "properties": {
+                "id": {"type": "string", "pattern": "^pay_[A-Za-z0-9]+$"},
+                "object": {"const": "payment"},
+                "amount": amount,
+                "currency": {"type": "string", "enum": CURRENCY_CODES},
+                "status": {"type": "string", "enum": ["succeeded", "failed"]},
+                "amount_refunded": {"type": "integer", "minimum": 0},
+                "refunded": {"type": "boolean"},
+                "card": card_out,
+                "reference": _nullable({"type": "string"}),
+                "description": _nullable({"type": "string"}),
+                "metadata": metadata,
+                "failure_code": _nullable({"type": "string"}),
+                "decline_code": _nullable({"type": "string", "enum": decline_codes}),
+                "created": {"type": "integer"},
+                "livemode": {"const": False},
+            },
+        },
+        "PaymentList": {
+            "type": "object",
+            "required": ["object", "data", "has_more"],
+            "properties": {
+                "object": {"const": "list"},
+                "data": {"type": "array", "items": _ref("Payment")},
+                "has_more": {"type": "boolean"},
+            },
+        },
+        "RefundCreate": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["payment"],
+            "properties": {
+                "payment": {"type": "string", "minLength": 1, "maxLength": 255},
+                "amount": _nullable(amount | {"description": "Defaults to what is left."}),
+                "reason": _nullable({"type": "string", "enum": list(catalog.REFUND_REASONS)}),
+            },
+        },
+        "Refund": {
+            "type": "object",
+            "required": [
+                "id", "object", "payment", "amount", "currency", "status", "reason", "created"
+            ],
+            "properties": {
+                "id": {"type": "string", "pattern": "^re_[A-Za-z0-9]+$"},
+                "object": {"const": "refund"},
+                "payment": {"type": "string", "pattern": "^pay_"},
+                "amount": amount,
+                "currency": {"type": "string", "enum": CURRENCY_CODES},
+                "status": {"const": "succeeded"},
+                "reason": _nullable({"type": "string", "enum": list(catalog.REFUND_REASONS)}),
+                "created": {"type": "integer"},
+            },
+        },
+        "ClockAdvance": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["seconds"],
+            "properties": {"seconds": {"type": "integer", "minimum": 1, "maximum": 315360000}},
+        },
+        "TestClock": {
+            "type": "object",
+            "required": ["object", "now", "advanced_by"],
+            "properties": {
+                "object": {"const": "test_clock"},
+                "now": {"type": "integer"},
+                "advanced_by": {"type": "integer"},
+            },
+        },
+    }
+
+
+def _headers(*, rate_limited: bool = False, replayable: bool = False) -> dict[str, Any]:
+    headers: dict[str, Any] = {
+        "Flowlix-Request-Id": {
+            "required": True,
+            "description": "Log it with every response; quote it to support.",
+            "schema": {"type": "string", "pattern": "^req_[A-Za-z0-9]{16,}$"},
+        },
+        "RateLimit-Limit": {
+            "required": True,
+            "description": "Requests per second allowed for the account.",
+            "schema": {"type": "integer", "minimum": 1},
+        },
+        "RateLimit-Remaining": {
+            "required": True,
+            "description": "Requests left in the current one-second window.",
+            "schema": {"type": "integer", "minimum": 0},
+        },
+        "RateLimit-Reset": {
+            "required": True,
+            "description": "Seconds until the window resets.",
+            "schema": {"type": "integer", "minimum": 1},
+        },
+    }
+    if rate_limited:
+        headers["Retry-After"] = {
+            "required": True,
+            "description": "Whole seconds to wait before retrying.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    if replayable:
+        headers["Idempotent-Replayed"] = {
+            "required": False,
+            "description": "`true` when this is the stored response of an earlier request "
+            "with the same Idempotency-Key.",
+            "schema": {"type": "string", "enum": ["true"]},
+        }
+    return headers
+
+
+def _error_response(status: int, replayable: bool) -> dict[str, Any]:
+    codes = [item.code for item in catalog.ERROR_CODES if item.status == status]
+    headers = _headers(rate_limited=status == 429, replayable=replayable)
+    if status == 503:
+        headers["Retry-After"] = {
+            "required": False,
+            "description": "Seconds to wait before retrying.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    if status == 405:
+        headers["Allow"] = {
+            "required": True,
+            "description": "The methods this URL takes.",
+            "schema": {"type": "string"},
+        }
+    return {
+        "description": "Error codes: " + ", ".join(f"`{code}`" for code in codes),
+        "headers": headers,
+        "content": {JSON: {"schema": _ref("Error")}},
+    }
+
+
+def _responses(success: int, schema: str, *statuses: int, post: bool = False) -> dict[str, Any]:
+    responses = {
+        str(success): {
+            "description": "Success.",
+            "headers": _headers(replayable=post),
+            "content": {JSON: {"schema": _ref(schema)}},
+        }
+    }
+    common = [401, 403, 404, 405, 429, 500, 503] + ([400, 409, 413, 415, 422] if post else [400])
+    for status in sorted(set(common) | set(statuses)):
+        responses[str(status)] = _error_response(status, replayable=post)
+    return responses
+
+
+def _post(summary: str, description: str, request: str, success: int, schema: str,
+          *statuses: int) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "description": description,
+        "parameters": [
+            {"$ref": "#/components/parameters/IdempotencyKey"},
+            {"$ref": "#/components/parameters/FlowlixSimulate"},
+        ],
+        "requestBody": {"required": True, "content": {JSON: {"schema": _ref(request)}}},
+        "responses": _responses(success, schema, *statuses, post=True),
+    }
+
+
+def _get(summary: str, description: str, schema: str, parameters: list[dict[str, Any]]
+         ) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "description": description,
+        "parameters": parameters + [{"$ref": "#/components/parameters/FlowlixSimulate"}],
+        "responses": _responses(200, schema),
+    }
+
+
+def _id_parameter(description: str) -> dict[str, Any]:
+    return {
+        "name": "id", "in": "path", "required": True, "description": description,
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_]{1,100}$"},
+    }
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The whole OpenAPI document as a dictionary (built once)."""
+    paths: dict[str, Any] = {
+        "/payments": {
+            "post": _post(
+                "Create a payment",
+                "Charges a card (Direct API). Declines are 402 `card_error` with `decline_code` "
+                "and `payment_id`; the failed payment is stored.",
+                "PaymentCreate", 201, "Payment", 402,
+            ),
+            "get": _get(
+                "List payments",
+                "Newest first. Filter by `reference` to find the payment of an order.",
+                "PaymentList",
+                [
+                    {"name": "reference", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "status", "in": "query",
+                        "schema": {"type": "string", "enum": ["succeeded", "failed"]},
+                    },
+                    {
+                        "name": "limit", "in": "query",
+                        "schema": {
+                            "type": "integer", "minimum": 1, "maximum": LIMITS.list_limit_max,
+                            "default": LIMITS.list_limit_default,
+                        },
+                    },
+                    {"name": "starting_after", "in": "query", "schema": {"type": "string"}},
+                ],
+            ),
+        },
+        "/payments/{id}": {
+            "get": _get(
+                "Retrieve a payment", "One payment of this account.", "Payment",
+                [_id_parameter("The payment id, `pay_...`.")],
+            )
+        },
+        "/refunds": {
+            "post": _post(
+                "Create a refund",
+                "Refunds a succeeded payment in full (no `amount`) or in part.",
+                "RefundCreate", 201, "Refund",
+            )
+        },
+        "/refunds/{id}": {
+            "get": _get(
+                "Retrieve a refund", "One refund of this account.", "Refund",
+                [_id_parameter("The refund id, `re_...`.")],
+            )
+        },
+        "/test_helpers/clock/advance": {
+            "post": _post(
+                "Advance the test clock",
+                "Moves this account's clock forward: idempotency retention, checkout session "
+                "expiry and `created` follow it.",
+                "ClockAdvance", 200, "TestClock",
+            )
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Flowlix API (mock)",
+            "version": __version__,
+            "description": "The Flowlix payments API as served by `flowlix-mock`. Every "
+            "response carries `Flowlix-Request-Id`; errors follow one shape.",
+        },
+        "servers": [
+            {"url": catalog.PRODUCTION_API_BASE, "description": "Production"},
+            {"url": "https://127.0.0.1:12111/v1", "description": "flowlix-mock"},
+        ],
+        "security": [{"secretKey": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "secretKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A secret key, `fl_test_sk_...` (the mock takes any "
+                    "well-formed test key; each key is its own account).",
+                }
+            },
+            "parameters": {
+                "IdempotencyKey": {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "1 to 255 printable ASCII characters, derived from your "
+                    "order. Replays return the stored response for 24 hours.",
+                    "schema": {
+                        "type": "string", "minLength": 1,
+                        "maxLength": LIMITS.idempotency_key_max_length,
+                        "pattern": "^[\\x20-\\x7e]+$",
+                    },
+                },
+                "FlowlixSimulate": {
+                    "name": "Flowlix-Simulate",
+                    "in": "header",
+                    "required": False,
+                    "description": "Test mode only: simulate a failure. "
+                    + " ".join(f"`{name}`: {effect}" for name, effect in catalog.SIMULATIONS)
+                    + " Append `;count=N` to fail only the first N attempts with one "
+                    "Idempotency-Key. `delay=MS` (at most 1000) holds the request.",
+                    "schema": {
+                        "type": "string",
+                        "pattern": "^((rate_limit|server_error|unavailable|commit_then_error)"
+                        "(;count=[1-9][0-9]{0,2})?|delay=([0-9]{1,3}|1000))$",
+                    },
+                },
+            },
+            "schemas": _schemas(),
+        },
+    }
+
+
+def add_paths(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Let other modules of the mock (checkout sessions, webhooks) document their endpoints."""
+    document = openapi_document()
+    document["paths"].update(paths)
+    document["components"]["schemas"].update(schemas)
