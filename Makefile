@@ -30,7 +30,7 @@ build: $(SYNCED)
 	$(VENV)/bin/mkdocs build --strict
 
 test: $(SYNCED)
-	RUFF_OUTPUT_FORMAT=concise $(VENV)/bin/pytest
+	RUFF_OUTPUT_FORMAT=concise $(VENV)/bin/pytest -n auto --dist loadfile
 
 bench: $(SYNCED)
 	$(VENV)/bin/python bench/run.py

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def find_chromium() -> str | None:
     """Debian's chromium where it is installed; None means Playwright's own build."""
-    for candidate in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"), "/usr/bin/chromium"):
+    candidates = (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"), "/usr/bin/chromium")
+    for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return candidate
     return None
@@ -53,3 +54,42 @@ def chromium_launch_options() -> dict:
     if executable is not None:
         options["executable_path"] = executable
     return options
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built once with `mkdocs build --strict`, shared by every xdist worker.
+
+    The first worker to get the lock builds; the others wait for it and reuse the result (or
+    its failure, so a broken build is reported once per test that needs it, not rebuilt).
+    """
+    import fcntl
+
+    # Under xdist every worker has its own base temp inside one per-run folder: share that.
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    site_dir = shared / "built-site"
+    failure = shared / "built-site.failure"
+    with open(shared / "built-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (site_dir / "index.html").exists() and not failure.exists():
+            # The console script, as `make build` runs it (`python -m mkdocs` would put the
+            # repository on sys.path and hide an import problem of the macros modules).
+            mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+            result = subprocess.run(
+                [mkdocs, "build", "--strict", "--site-dir", str(site_dir)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                env=os.environ | {"NO_MKDOCS_2_WARNING": "1"},
+            )
+            output = result.stdout + result.stderr
+            warnings = [
+                line for line in output.splitlines() if "WARNING" in line or "ERROR" in line
+            ]
+            if result.returncode != 0 or warnings:
+                failure.write_text(output)
+    if failure.exists():
+        pytest.fail("mkdocs build --strict failed:\n" + failure.read_text(), pytrace=False)
+    return site_dir

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 
 import httpx
 import pytest
@@ -15,7 +16,14 @@ from flowlix_mock.testing import MockServer, new_test_key, start_mock
 REQUEST_ID = re.compile(r"^req_[A-Za-z0-9]{16,}$")
 VISA = "4111111111111111"
 ERROR_FIELDS = {
-    "type", "code", "decline_code", "message", "param", "payment_id", "doc_url", "request_id"
+    "type",
+    "code",
+    "decline_code",
+    "message",
+    "param",
+    "payment_id",
+    "doc_url",
+    "request_id",
 }
 
 
@@ -111,6 +119,16 @@ def test_plain_http_gets_403_https_required():
             headers={"Authorization": f"Bearer {new_test_key()}"},
         )
         assert_error(response, 403, "https_required")
+        # a proxy header cannot make a plain request pass as HTTPS
+        spoofed = plain.get(
+            f"{mock.http_url}/v1/payments",
+            headers={
+                "Authorization": f"Bearer {new_test_key()}",
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-For": "127.0.0.1",
+            },
+        )
+        assert_error(spoofed, 403, "https_required")
         # nothing ran: the key's account has no payment over HTTPS either
         with mock.client(new_test_key()) as secure:
             assert secure.get("/payments").json()["data"] == []
@@ -145,9 +163,7 @@ def test_other_media_type_is_415(client: httpx.Client):
 
 @pytest.mark.parametrize("raw", [b'{"amount": 4999,', b"[1, 2]", b'{"amount": NaN}', b"\xff\xfe"])
 def test_malformed_json_is_400_invalid_json(client: httpx.Client, raw: bytes):
-    response = client.post(
-        "/payments", content=raw, headers={"Content-Type": "application/json"}
-    )
+    response = client.post("/payments", content=raw, headers={"Content-Type": "application/json"})
     assert_error(response, 400, "invalid_json")
 
 
@@ -166,8 +182,11 @@ def test_body_over_64_kib_is_413(client: httpx.Client):
         ({"currency": "EUR", "card": card()}, "parameter_missing", "amount"),
         ({"amount": 4999, "card": card()}, "parameter_missing", "currency"),
         ({"amount": 4999, "currency": "EUR"}, "parameter_missing", "card"),
-        (payment_body(card={"exp_month": 12, "exp_year": 2030, "cvc": "123"}),
-         "parameter_missing", "card.number"),
+        (
+            payment_body(card={"exp_month": 12, "exp_year": 2030, "cvc": "123"}),
+            "parameter_missing",
+            "card.number",
+        ),
         (payment_body(card=card(cvc=None) | {"cvc": None}), "parameter_missing", "card.cvc"),
         (payment_body(tip=100), "parameter_unknown", "tip"),
         (payment_body(card=card(pin="1234")), "parameter_unknown", "card.pin"),
@@ -214,7 +233,10 @@ def test_each_test_card(client: httpx.Client, test_card: catalog.TestCard):
         payment = response.json()
         assert payment["status"] == "succeeded"
         assert payment["card"] == {
-            "brand": test_card.brand, "last4": test_card.last4, "exp_month": 12, "exp_year": 2030,
+            "brand": test_card.brand,
+            "last4": test_card.last4,
+            "exp_month": 12,
+            "exp_year": 2030,
         }
         return
     error = assert_error(response, 402, test_card.code)
@@ -222,7 +244,10 @@ def test_each_test_card(client: httpx.Client, test_card: catalog.TestCard):
     assert error["doc_url"].endswith(f"/decline-codes/#{test_card.decline_code}")
     stored = client.get(f"/payments/{error['payment_id']}").json()
     assert stored["status"] == "failed"
-    assert (stored["failure_code"], stored["decline_code"]) == (test_card.code, test_card.decline_code)
+    assert (stored["failure_code"], stored["decline_code"]) == (
+        test_card.code,
+        test_card.decline_code,
+    )
 
 
 def test_created_payment_has_the_contract_shape(client: httpx.Client):
@@ -234,11 +259,21 @@ def test_created_payment_has_the_contract_shape(client: httpx.Client):
     payment = response.json()
     assert re.match(r"^pay_[A-Za-z0-9]+$", payment["id"])
     assert payment | {"id": None, "created": None} == {
-        "id": None, "object": "payment", "amount": 4999, "currency": "EUR",
-        "status": "succeeded", "amount_refunded": 0, "refunded": False,
+        "id": None,
+        "object": "payment",
+        "amount": 4999,
+        "currency": "EUR",
+        "status": "succeeded",
+        "amount_refunded": 0,
+        "refunded": False,
         "card": {"brand": "visa", "last4": "1111", "exp_month": 12, "exp_year": 2030},
-        "reference": "order-1", "description": "Two mugs", "metadata": {"order": "1234"},
-        "failure_code": None, "decline_code": None, "created": None, "livemode": False,
+        "reference": "order-1",
+        "description": "Two mugs",
+        "metadata": {"order": "1234"},
+        "failure_code": None,
+        "decline_code": None,
+        "created": None,
+        "livemode": False,
     }
     assert client.get(f"/payments/{payment['id']}").json() == payment
 
@@ -319,13 +354,19 @@ def test_list_with_unknown_starting_after_is_404(client: httpx.Client):
 def test_partial_then_full_refund(client: httpx.Client):
     payment = client.post("/payments", json=payment_body()).json()
     partial = client.post(
-        "/refunds", json={"payment": payment["id"], "amount": 1000, "reason": "requested_by_customer"}
+        "/refunds",
+        json={"payment": payment["id"], "amount": 1000, "reason": "requested_by_customer"},
     )
     assert partial.status_code == 201
     refund = partial.json()
     assert refund | {"id": None, "created": None} == {
-        "id": None, "object": "refund", "payment": payment["id"], "amount": 1000,
-        "currency": "EUR", "status": "succeeded", "reason": "requested_by_customer",
+        "id": None,
+        "object": "refund",
+        "payment": payment["id"],
+        "amount": 1000,
+        "currency": "EUR",
+        "status": "succeeded",
+        "reason": "requested_by_customer",
         "created": None,
     }
     assert client.get(f"/refunds/{refund['id']}").json() == refund
@@ -349,13 +390,18 @@ def test_refund_errors(client: httpx.Client):
     declined = client.post("/payments", json=payment_body(card=card("4000040000010031")))
     failed_id = declined.json()["error"]["payment_id"]
     assert_error(
-        client.post("/refunds", json={"payment": failed_id}), 400, "payment_not_refundable", "payment"
+        client.post("/refunds", json={"payment": failed_id}),
+        400,
+        "payment_not_refundable",
+        "payment",
     )
     assert_error(client.post("/refunds", json={}), 400, "parameter_missing", "payment")
     payment = client.post("/payments", json=payment_body()).json()
     assert_error(
         client.post("/refunds", json={"payment": payment["id"], "reason": "changed_mind"}),
-        400, "parameter_invalid", "reason",
+        400,
+        "parameter_invalid",
+        "reason",
     )
     assert_error(client.get("/refunds/re_unknown"), 404, "resource_missing")
 
@@ -389,11 +435,13 @@ def test_same_key_different_request_is_422(client: httpx.Client):
     client.post("/payments", json=payment_body(), headers=headers)
     assert_error(
         client.post("/payments", json=payment_body(amount=5000), headers=headers),
-        422, "idempotency_key_reused",
+        422,
+        "idempotency_key_reused",
     )
     assert_error(
         client.post("/refunds", json={"payment": "pay_x"}, headers=headers),
-        422, "idempotency_key_reused",
+        422,
+        "idempotency_key_reused",
     )
     assert payment_count(client) == 1
 
@@ -407,29 +455,41 @@ def test_rejected_requests_are_not_stored(client: httpx.Client):
     assert "idempotent-replayed" not in fixed.headers
 
 
-def test_same_key_while_first_is_running_is_409(flowlix_mock: MockServer):
+@pytest.fixture(scope="module")
+def unlimited_mock():
+    """A mock whose rate limit never interferes with a test that polls quickly."""
+    with start_mock(rate_limit=100_000) as mock:
+        yield mock
+
+
+def test_same_key_while_first_is_running_is_409(unlimited_mock: MockServer):
     key = new_test_key()
+    body = payment_body()
     results: dict[str, httpx.Response] = {}
 
-    def slow() -> None:
-        with flowlix_mock.client(key) as slow_client:
+    connected = threading.Event()
+
+    def slow() -> None:  # holds the key for a second
+        with unlimited_mock.client(key) as slow_client:
+            slow_client.get("/payments")  # the TLS connection is up before the timed part
+            connected.set()
             results["slow"] = slow_client.post(
-                "/payments", json=payment_body(),
-                headers={"Idempotency-Key": "payment-order-5", "Flowlix-Simulate": "delay=800"},
+                "/payments",
+                json=body,
+                headers={"Idempotency-Key": "payment-order-5", "Flowlix-Simulate": "delay=1000"},
             )
 
     thread = threading.Thread(target=slow)
     thread.start()
-    with flowlix_mock.client(key) as client:
-        for _ in range(200):  # wait until the slow request holds the key
-            response = client.post(
-                "/payments", json=payment_body(), headers={"Idempotency-Key": "payment-order-5"}
-            )
-            if response.status_code == 409:
-                break
+    connected.wait(10)
+    time.sleep(0.3)  # the slow request is now holding the key
+    with unlimited_mock.client(key) as client:
+        second = client.post("/payments", json=body, headers={"Idempotency-Key": "payment-order-5"})
         thread.join()
-        assert_error(response, 409, "idempotency_key_in_use")
+        assert_error(second, 409, "idempotency_key_in_use")
         assert results["slow"].status_code == 201
+        third = client.post("/payments", json=body, headers={"Idempotency-Key": "payment-order-5"})
+        assert third.headers["idempotent-replayed"] == "true"
         assert payment_count(client) == 1
 
 
@@ -494,8 +554,9 @@ def test_commit_then_error_is_recovered_by_the_same_key(client: httpx.Client):
 
 def test_server_error_with_count_fails_only_the_first_attempts(client: httpx.Client):
     headers = {"Idempotency-Key": "payment-order-9", "Flowlix-Simulate": "server_error;count=2"}
-    statuses = [client.post("/payments", json=payment_body(), headers=headers).status_code
-                for _ in range(3)]
+    statuses = [
+        client.post("/payments", json=payment_body(), headers=headers).status_code for _ in range(3)
+    ]
     assert statuses == [500, 500, 201]
     assert payment_count(client) == 1
 
@@ -517,7 +578,9 @@ def test_simulated_failures_run_nothing(
     assert payment_count(client) == 0
 
 
-@pytest.mark.parametrize("value", ["explode", "server_error;count=0", "delay=abc", "rate_limit;n=2"])
+@pytest.mark.parametrize(
+    "value", ["explode", "server_error;count=0", "delay=abc", "rate_limit;n=2"]
+)
 def test_unknown_simulation_is_400(client: httpx.Client, value: str):
     response = client.post("/payments", json=payment_body(), headers={"Flowlix-Simulate": value})
     assert_error(response, 400, "parameter_invalid", "Flowlix-Simulate")
@@ -556,7 +619,9 @@ def test_clock_advance_moves_created(client: httpx.Client):
     assert after - before >= 3600
     assert_error(
         client.post("/test_helpers/clock/advance", json={"seconds": -5}),
-        400, "parameter_invalid", "seconds",
+        400,
+        "parameter_invalid",
+        "seconds",
     )
 
 
@@ -565,9 +630,7 @@ def _scripted_run(mock: MockServer, key: str) -> list:
         made = client.post("/payments", json=payment_body(), headers={"Idempotency-Key": "a"})
         declined = client.post("/payments", json=payment_body(card=card("4000040000010015")))
         refund = client.post("/refunds", json={"payment": made.json()["id"], "amount": 100})
-        return [
-            (r.headers["flowlix-request-id"], r.json()) for r in (made, declined, refund)
-        ]
+        return [(r.headers["flowlix-request-id"], r.json()) for r in (made, declined, refund)]
 
 
 def test_seed_makes_ids_and_timestamps_repeatable():
@@ -591,8 +654,9 @@ def test_log_has_one_line_per_request_and_no_secrets(flowlix_mock: MockServer):
         created = client.post("/payments", json=payment_body(card=card(cvc="987")))
         client.get("/payments/4111111111111111")
     request_id = created.headers["flowlix-request-id"]
+    line = flowlix_mock.wait_for_log(request_id)
+    flowlix_mock.wait_for_log("GET /v1/payments/****************")
     log = flowlix_mock.log_text()
-    line = next(line for line in log.splitlines() if request_id in line)
     assert re.search(rf"POST /v1/payments 201 {request_id} \d+\.\dms$", line)
     assert "4111111111111111" not in log
     assert key not in log
@@ -604,8 +668,13 @@ def test_openapi_document_lists_every_endpoint_and_error(client: httpx.Client):
     assert response.status_code == 200
     document = response.json()
     assert document["openapi"].startswith("3.")
-    for path in ["/payments", "/payments/{id}", "/refunds", "/refunds/{id}",
-                 "/test_helpers/clock/advance"]:
+    for path in [
+        "/payments",
+        "/payments/{id}",
+        "/refunds",
+        "/refunds/{id}",
+        "/test_helpers/clock/advance",
+    ]:
         assert path in document["paths"]
     text = json.dumps(document)
     for error in catalog.ERROR_CODES:

@@ -40,8 +40,11 @@ def running_mock(tmp_path: Path):
     env.pop("SSL_CERT_FILE", None)
     port = free_port()
     process = subprocess.Popen(
-        MOCK + ["--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, env=env,
+        MOCK + ["--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     lines: list[str] = []
     deadline = time.monotonic() + 20
@@ -63,7 +66,9 @@ def running_mock(tmp_path: Path):
 def test_start_trust_and_pay_with_httpx_and_curl(running_mock):
     process, lines, port, env = running_mock
     assert lines[-1] == f"Flowlix mock API listening on https://127.0.0.1:{port}/v1"
-    export = next(line.strip() for line in lines if line.strip().startswith("export SSL_CERT_FILE="))
+    export = next(
+        line.strip() for line in lines if line.strip().startswith("export SSL_CERT_FILE=")
+    )
     ca_file = export.split("=", 1)[1]
     assert Path(ca_file).is_file()
     key = new_test_key()
@@ -80,17 +85,34 @@ def test_start_trust_and_pay_with_httpx_and_curl(running_mock):
     result = subprocess.run(
         [sys.executable, "-c", script, json.dumps(PAYMENT)],
         env=env | {"SSL_CERT_FILE": ca_file, "BASE": base, "KEY": key},
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.stdout.split() == ["201", "succeeded", "1111"], result.stderr
 
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed")
     curl = subprocess.run(
-        ["curl", "-sS", f"{base}/payments", "-H", f"Authorization: Bearer {key}",
-         "-H", "Content-Type: application/json", "-H", "Idempotency-Key: payment-order-1234",
-         "-d", json.dumps(PAYMENT), "-D", "-"],
-        env=env | {"CURL_CA_BUNDLE": ca_file}, capture_output=True, text=True, timeout=30,
+        [
+            "curl",
+            "-sS",
+            f"{base}/payments",
+            "-H",
+            f"Authorization: Bearer {key}",
+            "-H",
+            "Content-Type: application/json",
+            "-H",
+            "Idempotency-Key: payment-order-1234",
+            "-d",
+            json.dumps(PAYMENT),
+            "-D",
+            "-",
+        ],
+        env=env | {"CURL_CA_BUNDLE": ca_file},
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert curl.returncode == 0, curl.stderr
     assert "idempotent-replayed: true" in curl.stdout.lower()
@@ -133,9 +155,7 @@ def test_the_ca_is_kept_across_restarts(tmp_path: Path):
     ],
 )
 def test_bad_options_get_a_clear_error(args: list[str], message: str, tmp_path: Path):
-    result = subprocess.run(
-        MOCK + args, capture_output=True, text=True, timeout=30, cwd=tmp_path
-    )
+    result = subprocess.run(MOCK + args, capture_output=True, text=True, timeout=30, cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -147,7 +167,10 @@ def test_port_in_use_is_a_one_line_error(tmp_path: Path):
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            MOCK + ["--port", str(port)], capture_output=True, text=True, timeout=30,
+            MOCK + ["--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
             env=os.environ | {"XDG_CACHE_HOME": str(tmp_path)},
         )
     assert result.returncode == 1

@@ -157,8 +157,9 @@ def _list_limit(query: dict[str, str]) -> int:
     return int(raw)
 
 
-def paginate(ctx: Context, objects: dict[str, dict[str, Any]], kind: str,
-             filters: dict[str, Any]) -> dict[str, Any]:
+def paginate(
+    ctx: Context, objects: dict[str, dict[str, Any]], kind: str, filters: dict[str, Any]
+) -> dict[str, Any]:
     """Newest first, `limit` at a time, continuing after the `starting_after` id."""
     limit = _list_limit(ctx.query)
     starting_after = ctx.query.get("starting_after")

@@ -30,7 +30,7 @@ KEY_PATTERN = re.compile(r"fl_(test|live)_sk_[A-Za-z0-9]{24,}")
 # Any run of 12 or more digits in a logged path is masked: a card number must never reach a log.
 LONG_DIGITS = re.compile(r"\d{12,}")
 SIMULATIONS = {name for name, _ in catalog.SIMULATIONS}
-MAX_SIMULATION_DELAY_MS = 10_000
+MAX_SIMULATION_DELAY_MS = 1_000
 
 Handler = Callable[["Context"], tuple[int, dict[str, Any]]]
 PageHandler = Callable[["Context"], Awaitable["Response"]]
@@ -154,7 +154,13 @@ def parse_simulation(value: str | None) -> Simulation | None:
 class MockApp:
     """The whole mock as one ASGI application."""
 
-    def __init__(self, *, seed: str | None = None, rate_limit: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        seed: str | None = None,
+        rate_limit: int | None = None,
+        webhook_retry_schedule: tuple[float, ...] | None = None,
+    ) -> None:
         self.store = Store(seed)
         self.idempotency = IdempotencyStore()
         self.rate_limiter = RateLimiter(rate_limit or catalog.LIMITS.rate_limit_test_per_second)
@@ -174,6 +180,18 @@ class MockApp:
         self.router.add("GET", "/v1/refunds/{id}", api.retrieve_refund)
         self.router.add("POST", "/v1/test_helpers/clock/advance", api.advance_clock)
         self.router.add("GET", "/v1/openapi.json", self._openapi_document, kind="public")
+        self._install_checkout_and_webhooks(webhook_retry_schedule)
+
+    def _install_checkout_and_webhooks(self, retry_schedule: tuple[float, ...] | None) -> None:
+        """Checkout sessions, the Hosted Payment Page and webhooks register their own routes,
+        listeners and hooks (imported here: they build on this module's Context and Response)."""
+        from .checkout import CheckoutSessions
+        from .hosted import HostedPages
+        from .webhooks import Webhooks
+
+        self.webhooks = Webhooks(self, retry_schedule)
+        self.checkout_sessions = CheckoutSessions(self)
+        self.hosted_pages = HostedPages(self, self.checkout_sessions)
 
     # --- extension points -------------------------------------------------------------------
 
@@ -211,7 +229,12 @@ class MockApp:
             elapsed_ms = (time.perf_counter() - started) * 1000
             log.info(
                 "%s %s %d %s %.1fms%s",
-                scope["method"], path, response.status, request_id, elapsed_ms, note,
+                scope["method"],
+                path,
+                response.status,
+                request_id,
+                elapsed_ms,
+                note,
             )
 
     async def _lifespan(self, receive, send) -> None:
@@ -250,9 +273,7 @@ class MockApp:
         route = matched[0].get(method) if matched else None
         if route is not None and route.kind != "api":
             request_id = self.store.anonymous_request_id()
-            ctx = Context(
-                self, None, request_id, method, path, matched[1], {}, headers
-            )
+            ctx = Context(self, None, request_id, method, path, matched[1], {}, headers)
             if route.kind == "page":
                 if method == "POST":
                     ctx.form = await self._read_form(receive)
@@ -287,9 +308,7 @@ class MockApp:
             body = await self._read_json(receive, headers) if method == "POST" else None
             query = self._query(scope["query_string"]) if method == "GET" else {}
             idempotency_key = headers.get("idempotency-key") if method == "POST" else None
-            ctx = Context(
-                self, account, request_id, method, path, matched[1], query, headers, body
-            )
+            ctx = Context(self, account, request_id, method, path, matched[1], query, headers, body)
             if idempotency_key is not None:
                 validate_key(idempotency_key)
                 stored = self.idempotency.begin(
@@ -303,8 +322,10 @@ class MockApp:
                     response = Response(stored.status, stored.body, replay_headers)
                     return response, stored.request_id, " replayed"
                 claimed_key = idempotency_key
-            attempt_key = idempotency_key or request_fingerprint(method, path, body)
-            failing = self._simulation_fails(account, attempt_key, simulation)
+            failing = False
+            if simulation is not None:
+                attempt_key = idempotency_key or request_fingerprint(method, path, body)
+                failing = self._simulation_fails(account, attempt_key, simulation)
             if failing and simulation.name != "commit_then_error":
                 raise self._simulated_error(simulation.name)
             if simulation is not None and simulation.delay_ms:
@@ -395,9 +416,7 @@ class MockApp:
         try:
             return json.loads(raw, parse_constant=_reject_constant)
         except (ValueError, RecursionError):
-            raise FlowlixError(
-                "invalid_json", "The request body is not valid JSON."
-            ) from None
+            raise FlowlixError("invalid_json", "The request body is not valid JSON.") from None
 
     @staticmethod
     async def _read_form(receive) -> dict[str, str]:

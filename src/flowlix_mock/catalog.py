@@ -234,13 +234,6 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         "Nothing to do: check `refunded` before refunding.",
     ),
     ErrorCode(
-        "checkout_session_not_open",
-        400,
-        "invalid_request_error",
-        "The checkout session is already complete or has expired.",
-        "Create a new checkout session for a new attempt.",
-    ),
-    ErrorCode(
         "card_declined",
         402,
         "card_error",
@@ -318,7 +311,9 @@ class DeclineCode:
     next_step: str
 
 
-GENERIC_DECLINE_MESSAGE = "Your card was declined. Please use a different card or contact your bank."
+GENERIC_DECLINE_MESSAGE = (
+    "Your card was declined. Please use a different card or contact your bank."
+)
 """The customer-safe message for declines whose reason must never be shown (fraud codes)."""
 
 DECLINE_CODES: tuple[DeclineCode, ...] = (
@@ -426,8 +421,7 @@ DECLINE_CODES: tuple[DeclineCode, ...] = (
         "merchant",
         "Your bank needs you to confirm this payment. Please try again and complete the "
         "verification.",
-        "Send the customer through the Hosted Payment Page, which runs the 3-D Secure "
-        "challenge.",
+        "Send the customer through the Hosted Payment Page, which runs the 3-D Secure challenge.",
     ),
     DeclineCode(
         "test_mode_live_card",
@@ -493,7 +487,9 @@ TEST_CARDS: tuple[TestCard, ...] = (
     ),
     TestCard("4000040000010056", "visa", "Lost card", "decline", "card_declined", "lost_card"),
     TestCard("4000040000010064", "visa", "Stolen card", "decline", "card_declined", "stolen_card"),
-    TestCard("4000040000010072", "visa", "Do not honor", "decline", "card_declined", "do_not_honor"),
+    TestCard(
+        "4000040000010072", "visa", "Do not honor", "decline", "card_declined", "do_not_honor"
+    ),
     TestCard(
         "4000040000010080",
         "visa",
@@ -502,7 +498,9 @@ TEST_CARDS: tuple[TestCard, ...] = (
         "card_declined",
         "card_velocity_exceeded",
     ),
-    TestCard("4000040000010098", "visa", "Suspected fraud", "decline", "card_declined", "fraudulent"),
+    TestCard(
+        "4000040000010098", "visa", "Suspected fraud", "decline", "card_declined", "fraudulent"
+    ),
     TestCard(
         "4000040000010106",
         "visa",
@@ -581,7 +579,9 @@ class Limits:
     list_limit_default: int = 10
     list_limit_max: int = 100
     checkout_session_lifetime_seconds: int = 60 * 60
+    url_max_length: int = 2048
     webhook_tolerance_seconds: int = 5 * 60
+    webhook_timeout_seconds: int = 5
     webhook_retry_schedule_seconds: tuple[int, ...] = (5, 30, 120, 600, 1800)
     retry_backoff_seconds: tuple[int, ...] = (1, 2, 4)
 

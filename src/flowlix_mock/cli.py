@@ -40,6 +40,24 @@ def port_number(text: str) -> int:
     return value
 
 
+def retry_schedule(text: str) -> tuple[float, ...]:
+    """`0.2,0.4` -> (0.2, 0.4): the delays before each webhook retry, in seconds."""
+    delays: list[float] = []
+    for part in text.split(","):
+        try:
+            delay = float(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected comma-separated seconds such as 5,30,120, got {text!r}"
+            ) from None
+        if not 0 <= delay <= 86_400:
+            raise argparse.ArgumentTypeError(f"each delay must be 0 to 86400 seconds, got {part}")
+        delays.append(delay)
+    if len(delays) > 20:
+        raise argparse.ArgumentTypeError("at most 20 retries")
+    return tuple(delays)
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flowlix-mock",
@@ -67,8 +85,15 @@ def parser() -> argparse.ArgumentParser:
         help="requests per second per account (default: %(default)s)",
     )
     parser.add_argument(
-        "--quiet", action="store_true", help="do not log one line per request"
+        "--webhook-retry-schedule",
+        type=retry_schedule,
+        default=catalog.LIMITS.webhook_retry_schedule_seconds,
+        metavar="SECONDS,...",
+        help="delays before each webhook retry, comma-separated seconds (default: "
+        + ",".join(str(delay) for delay in catalog.LIMITS.webhook_retry_schedule_seconds)
+        + "); shorten it in tests, e.g. 0.2,0.4",
     )
+    parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     return parser
 
 
@@ -105,6 +130,8 @@ async def _serve(app: MockApp, args: argparse.Namespace, tls_files: tls.TlsFiles
         server_header=False,
         date_header=False,
         http="httptools",
+        # Never trust X-Forwarded-Proto: a plain-HTTP request must not pass as HTTPS.
+        proxy_headers=False,
         loop="none",
     )
     https = _Server(
@@ -173,7 +200,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  export SSL_CERT_FILE={tls_files.ca_file}", flush=True)
             print("and for curl:", flush=True)
             print(f"  export CURL_CA_BUNDLE={tls_files.ca_file}", flush=True)
-        app = MockApp(seed=args.seed, rate_limit=args.rate_limit)
+        app = MockApp(
+            seed=args.seed,
+            rate_limit=args.rate_limit,
+            webhook_retry_schedule=args.webhook_retry_schedule,
+        )
         try:
             _run(app, args, tls_files)
         except OSError as error:

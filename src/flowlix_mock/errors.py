@@ -50,8 +50,10 @@ class FlowlixError(Exception):
     @property
     def storable(self) -> bool:
         """Whether an idempotency key keeps this response (business-rule results only)."""
-        return self.status < 500 and self.status not in (401, 429) and (
-            self.code not in REJECTED_BEFORE_RUNNING
+        return (
+            self.status < 500
+            and self.status not in (401, 429)
+            and (self.code not in REJECTED_BEFORE_RUNNING)
         )
 
     def body(self, request_id: str) -> dict:
@@ -79,6 +81,4 @@ def invalid(param: str, why: str) -> FlowlixError:
 
 
 def not_found(kind: str, object_id: str, param: str | None = None) -> FlowlixError:
-    return FlowlixError(
-        "resource_missing", f"No such {kind}: '{object_id}'.", param=param
-    )
+    return FlowlixError("resource_missing", f"No such {kind}: '{object_id}'.", param=param)

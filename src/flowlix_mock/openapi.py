@@ -47,7 +47,8 @@ def _schemas() -> dict[str, Any]:
         "type": "integer",
         "minimum": LIMITS.amount_min,
         "maximum": LIMITS.amount_max,
-        "description": "Minor units: 4999 is 49.99 EUR. Three-decimal currencies: a multiple of 10.",
+        "description": "Minor units: 4999 is 49.99 EUR. "
+        "Three-decimal currencies: a multiple of 10.",
     }
     currency_in = {
         "type": "string",
@@ -63,14 +64,18 @@ def _schemas() -> dict[str, Any]:
                 "error": {
                     "type": "object",
                     "required": [
-                        "type", "code", "decline_code", "message", "param", "payment_id",
-                        "doc_url", "request_id",
+                        "type",
+                        "code",
+                        "decline_code",
+                        "message",
+                        "param",
+                        "payment_id",
+                        "doc_url",
+                        "request_id",
                     ],
                     "properties": {
                         "type": {"type": "string", "enum": [t.type for t in catalog.ERROR_TYPES]},
-                        "code": {
-                            "type": "string", "enum": [c.code for c in catalog.ERROR_CODES]
-                        },
+                        "code": {"type": "string", "enum": [c.code for c in catalog.ERROR_CODES]},
                         "decline_code": _nullable({"type": "string", "enum": decline_codes}),
                         "message": {"type": "string"},
                         "param": _nullable({"type": "string"}),
@@ -116,9 +121,21 @@ def _schemas() -> dict[str, Any]:
         "Payment": {
             "type": "object",
             "required": [
-                "id", "object", "amount", "currency", "status", "amount_refunded", "refunded",
-                "card", "reference", "description", "metadata", "failure_code", "decline_code",
-                "created", "livemode",
+                "id",
+                "object",
+                "amount",
+                "currency",
+                "status",
+                "amount_refunded",
+                "refunded",
+                "card",
+                "reference",
+                "description",
+                "metadata",
+                "failure_code",
+                "decline_code",
+                "created",
+                "livemode",
             ],
             "properties": {
                 "id": {"type": "string", "pattern": "^pay_[A-Za-z0-9]+$"},
@@ -160,7 +177,14 @@ def _schemas() -> dict[str, Any]:
         "Refund": {
             "type": "object",
             "required": [
-                "id", "object", "payment", "amount", "currency", "status", "reason", "created"
+                "id",
+                "object",
+                "payment",
+                "amount",
+                "currency",
+                "status",
+                "reason",
+                "created",
             ],
             "properties": {
                 "id": {"type": "string", "pattern": "^re_[A-Za-z0-9]+$"},
@@ -230,8 +254,33 @@ def _headers(*, rate_limited: bool = False, replayable: bool = False) -> dict[st
     return headers
 
 
-def _error_response(status: int, replayable: bool) -> dict[str, Any]:
-    codes = [item.code for item in catalog.ERROR_CODES if item.status == status]
+# Codes any /v1 operation can answer with (the Flowlix-Simulate header is checked everywhere).
+COMMON_CODES = (
+    "api_key_missing",
+    "api_key_invalid",
+    "api_key_live_mode",
+    "https_required",
+    "resource_missing",
+    "method_not_allowed",
+    "parameter_invalid",
+    "rate_limited",
+    "internal_error",
+    "service_unavailable",
+)
+GET_CODES = ("parameter_unknown",)
+POST_CODES = (
+    "invalid_json",
+    "unsupported_media_type",
+    "request_too_large",
+    "parameter_missing",
+    "parameter_unknown",
+    "idempotency_key_invalid",
+    "idempotency_key_reused",
+    "idempotency_key_in_use",
+)
+
+
+def _error_response(status: int, codes: list[str], replayable: bool) -> dict[str, Any]:
     headers = _headers(rate_limited=status == 429, replayable=replayable)
     if status == 503:
         headers["Retry-After"] = {
@@ -252,7 +301,14 @@ def _error_response(status: int, replayable: bool) -> dict[str, Any]:
     }
 
 
-def _responses(success: int, schema: str, *statuses: int, post: bool = False) -> dict[str, Any]:
+def _responses(
+    success: int, schema: str, *statuses: int, post: bool = False, codes: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The success response and one error response per status this operation can answer with.
+
+    `codes` are the operation's own error codes on top of the ones every GET or POST can get;
+    `statuses` adds every catalog code of those statuses.
+    """
     responses = {
         str(success): {
             "description": "Success.",
@@ -260,14 +316,25 @@ def _responses(success: int, schema: str, *statuses: int, post: bool = False) ->
             "content": {JSON: {"schema": _ref(schema)}},
         }
     }
-    common = [401, 403, 404, 405, 429, 500, 503] + ([400, 409, 413, 415, 422] if post else [400])
-    for status in sorted(set(common) | set(statuses)):
-        responses[str(status)] = _error_response(status, replayable=post)
+    wanted = set(COMMON_CODES) | set(POST_CODES if post else GET_CODES) | set(codes)
+    by_status: dict[int, list[str]] = {}
+    for item in catalog.ERROR_CODES:
+        if item.code in wanted or item.status in statuses:
+            by_status.setdefault(item.status, []).append(item.code)
+    for status in sorted(by_status):
+        responses[str(status)] = _error_response(status, by_status[status], replayable=post)
     return responses
 
 
-def _post(summary: str, description: str, request: str, success: int, schema: str,
-          *statuses: int) -> dict[str, Any]:
+def _post(
+    summary: str,
+    description: str,
+    request: str,
+    success: int,
+    schema: str,
+    *statuses: int,
+    codes: tuple[str, ...] = (),
+) -> dict[str, Any]:
     return {
         "summary": summary,
         "description": description,
@@ -276,23 +343,32 @@ def _post(summary: str, description: str, request: str, success: int, schema: st
             {"$ref": "#/components/parameters/FlowlixSimulate"},
         ],
         "requestBody": {"required": True, "content": {JSON: {"schema": _ref(request)}}},
-        "responses": _responses(success, schema, *statuses, post=True),
+        "responses": _responses(success, schema, *statuses, post=True, codes=codes),
     }
 
 
-def _get(summary: str, description: str, schema: str, parameters: list[dict[str, Any]]
-         ) -> dict[str, Any]:
+def _get(
+    summary: str,
+    description: str,
+    schema: str,
+    parameters: list[dict[str, Any]],
+    *,
+    codes: tuple[str, ...] = (),
+) -> dict[str, Any]:
     return {
         "summary": summary,
         "description": description,
         "parameters": parameters + [{"$ref": "#/components/parameters/FlowlixSimulate"}],
-        "responses": _responses(200, schema),
+        "responses": _responses(200, schema, codes=codes),
     }
 
 
 def _id_parameter(description: str) -> dict[str, Any]:
     return {
-        "name": "id", "in": "path", "required": True, "description": description,
+        "name": "id",
+        "in": "path",
+        "required": True,
+        "description": description,
         "schema": {"type": "string", "pattern": "^[A-Za-z0-9_]{1,100}$"},
     }
 
@@ -306,7 +382,11 @@ def openapi_document() -> dict[str, Any]:
                 "Create a payment",
                 "Charges a card (Direct API). Declines are 402 `card_error` with `decline_code` "
                 "and `payment_id`; the failed payment is stored.",
-                "PaymentCreate", 201, "Payment", 402,
+                "PaymentCreate",
+                201,
+                "Payment",
+                402,
+                codes=("amount_invalid_for_currency",),
             ),
             "get": _get(
                 "List payments",
@@ -315,13 +395,17 @@ def openapi_document() -> dict[str, Any]:
                 [
                     {"name": "reference", "in": "query", "schema": {"type": "string"}},
                     {
-                        "name": "status", "in": "query",
+                        "name": "status",
+                        "in": "query",
                         "schema": {"type": "string", "enum": ["succeeded", "failed"]},
                     },
                     {
-                        "name": "limit", "in": "query",
+                        "name": "limit",
+                        "in": "query",
                         "schema": {
-                            "type": "integer", "minimum": 1, "maximum": LIMITS.list_limit_max,
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": LIMITS.list_limit_max,
                             "default": LIMITS.list_limit_default,
                         },
                     },
@@ -331,7 +415,9 @@ def openapi_document() -> dict[str, Any]:
         },
         "/payments/{id}": {
             "get": _get(
-                "Retrieve a payment", "One payment of this account.", "Payment",
+                "Retrieve a payment",
+                "One payment of this account.",
+                "Payment",
                 [_id_parameter("The payment id, `pay_...`.")],
             )
         },
@@ -339,12 +425,22 @@ def openapi_document() -> dict[str, Any]:
             "post": _post(
                 "Create a refund",
                 "Refunds a succeeded payment in full (no `amount`) or in part.",
-                "RefundCreate", 201, "Refund",
+                "RefundCreate",
+                201,
+                "Refund",
+                codes=(
+                    "amount_invalid_for_currency",
+                    "payment_not_refundable",
+                    "amount_too_large",
+                    "payment_already_refunded",
+                ),
             )
         },
         "/refunds/{id}": {
             "get": _get(
-                "Retrieve a refund", "One refund of this account.", "Refund",
+                "Retrieve a refund",
+                "One refund of this account.",
+                "Refund",
                 [_id_parameter("The refund id, `re_...`.")],
             )
         },
@@ -353,10 +449,16 @@ def openapi_document() -> dict[str, Any]:
                 "Advance the test clock",
                 "Moves this account's clock forward: idempotency retention, checkout session "
                 "expiry and `created` follow it.",
-                "ClockAdvance", 200, "TestClock",
+                "ClockAdvance",
+                200,
+                "TestClock",
             )
         },
     }
+    from .webhooks import hosted_and_webhook_paths
+
+    extra_paths, extra_schemas = hosted_and_webhook_paths()
+    paths.update(extra_paths)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -388,7 +490,8 @@ def openapi_document() -> dict[str, Any]:
                     "description": "1 to 255 printable ASCII characters, derived from your "
                     "order. Replays return the stored response for 24 hours.",
                     "schema": {
-                        "type": "string", "minLength": 1,
+                        "type": "string",
+                        "minLength": 1,
                         "maxLength": LIMITS.idempotency_key_max_length,
                         "pattern": "^[\\x20-\\x7e]+$",
                     },
@@ -408,13 +511,6 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
-            "schemas": _schemas(),
+            "schemas": _schemas() | extra_schemas,
         },
     }
-
-
-def add_paths(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
-    """Let other modules of the mock (checkout sessions, webhooks) document their endpoints."""
-    document = openapi_document()
-    document["paths"].update(paths)
-    document["components"]["schemas"].update(schemas)

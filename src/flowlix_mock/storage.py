@@ -63,7 +63,6 @@ class Account:
         return f"{prefix}_{self.random_token(24)}"
 
 
-
 class Store:
     """All accounts of one running mock."""
 

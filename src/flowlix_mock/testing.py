@@ -100,6 +100,21 @@ class MockServer:
         with self._log_lock:
             return "\n".join(self._log_lines)
 
+    def wait_for_log(self, text: str, timeout: float = 10.0) -> str:
+        """The first log line containing `text`, waiting for the mock to write it.
+
+        The mock logs a request after answering it, so a client may see the response first.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._log_lock:
+                for line in self._log_lines:
+                    if text in line:
+                        return line
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the mock logged no line containing {text!r}")
+            time.sleep(0.02)
+
     def _collect(self, stream) -> None:
         for line in stream:
             with self._log_lock:
@@ -132,8 +147,14 @@ def start_mock(
         cert_file.write_bytes(b"".join(blob.bytes() for blob in server_cert.cert_chain_pems))
 
         args = _command() + [
-            "--host", "127.0.0.1", "--port", "0",
-            "--tls-cert", str(cert_file), "--tls-key", str(key_file),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--tls-cert",
+            str(cert_file),
+            "--tls-key",
+            str(key_file),
         ]
         if seed is not None:
             args += ["--seed", str(seed)]
@@ -177,7 +198,7 @@ def _wait_for_listening(
         if line.startswith("Plain HTTP on "):
             http_url = line.split()[3]
         if line.startswith(LISTENING):
-            return line[len(LISTENING):].strip(), http_url, lines
+            return line[len(LISTENING) :].strip(), http_url, lines
     _stop(process)
     raise RuntimeError("flowlix-mock did not start:\n" + "\n".join(lines))
 

@@ -27,7 +27,12 @@ def no_unknown(values: dict[str, Any], allowed: tuple[str, ...], prefix: str = "
 
 
 def integer(
-    values: dict[str, Any], name: str, low: int, high: int, *, param: str | None = None,
+    values: dict[str, Any],
+    name: str,
+    low: int,
+    high: int,
+    *,
+    param: str | None = None,
     required: bool = True,
 ) -> int | None:
     param = param or name
@@ -45,7 +50,11 @@ def integer(
 
 
 def string(
-    values: dict[str, Any], name: str, max_length: int, *, param: str | None = None,
+    values: dict[str, Any],
+    name: str,
+    max_length: int,
+    *,
+    param: str | None = None,
     required: bool = False,
 ) -> str | None:
     param = param or name

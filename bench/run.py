@@ -1,0 +1,185 @@
+"""`make bench`: every benchmark against its baseline, measured in the same run.
+
+Prints one Markdown table (metric, ours, baseline, ratio, target, met?) and writes it, with the
+machine it ran on and how each figure was taken, to BENCHMARKS.md. Installs what it needs:
+wrk (apt-get, when root), Prism 5.14.2 (npm, into bench/.cache) and Chromium (as the tests do).
+
+    .venv/bin/python bench/run.py                     # everything, about 8-10 minutes
+    .venv/bin/python bench/run.py --only api,memory   # some sections; BENCHMARKS.md untouched
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+
+from harness import CACHE, ROOT, Row, machine, markdown_table, say, tool_version
+
+SECTIONS = ("site", "pages", "api", "memory", "tests")
+BUSY_LOAD = 0.5  # a 1-minute load average above this before we start means someone else is busy
+
+METHOD = """\
+## How each figure is taken
+
+Everything runs on this one machine in one `make bench`, ours and the baseline back to back (or
+alternating), so that a busy machine slows both alike. Load generators run on CPU 0 and servers
+on CPU 1 (`taskset`). Code: `bench/`.
+
+- **Site build**: wall time of `mkdocs build --strict` (our `mkdocs.yml`: macros, mkdocstrings,
+  snippets, hooks) against a generated bare config of the same `docs/`: theme material only, no
+  plugins but MkDocs' default search, no Markdown extensions, strict off. The bare pages keep
+  `{{ ... }}` and `--8<--` lines as literal text. One untimed build of each, then alternating
+  timed builds; medians.
+- **Mock API**: wrk, one thread, 1 and 32 connections, 2 s warm-up then one timed run per cell,
+  `bench/payments.lua` giving every POST a fresh `Idempotency-Key` and reading p50/p99 from
+  wrk's latency histogram; `--rate-limit` far above what wrk can send, so no 429s. The baseline
+  is Prism 5.14.2, `prism mock openapi.json` fed `flowlix_mock.openapi.openapi_document()`
+  (Prism routes the document's paths as written, `/payments`, without the servers' `/v1`).
+  Prism speaks plain HTTP only, so the like-for-like rows ("ours over HTTP") run the shipped
+  `flowlix-mock` command with TLS taken off and each request marked as TLS-terminated in front
+  of it (`bench/plain_http_mock.py`; without that mark the mock answers plain HTTP with 403, as
+  the contract says). The "ours over HTTPS" rows are the real command, TLS included, against
+  the same Prism-over-HTTP figures: a comparison tilted against us. Both servers log one line
+  per request, as they do by default. Any response other than the expected 200/201, or a wrk
+  timeout, fails the row.
+- **Memory**: VmRSS of the real HTTPS mock (`/proc/PID/status`) at start, after 100,000
+  `POST /v1/payments` with unique keys, and after the account clock is advanced past the 24 h
+  key retention and 100,000 more. Payments and their events are the account's data and stay,
+  so that phase still grows by their share. Then twice: clock +24 h and 50,000 refunds of a
+  payment that does not exist (stored 404s that create nothing, so only keys come and go); the
+  second of these swaps like-sized keys for expired ones and must not grow.
+- **Pages**: headless Chromium (Playwright, Debian's chromium), a new context per load, cache
+  disabled, waiting for network idle so the search index fetched by Material's worker counts;
+  each built site served locally, once gzip-encoding text (as a docs host does) and once
+  uncompressed. Bytes are response headers plus bodies. The bare page is the same Markdown from
+  the bare build. Requests to any other host are counted (they must be 0).
+- **Tests**: one `make test` after installation, timed end to end; per-snippet times from its
+  JUnit XML (`tests/test_snippets.py`, setup and teardown included).
+"""
+
+
+def _section(name: str, rows: list[Row], action) -> object:
+    started = time.perf_counter()
+    try:
+        return action()
+    except Exception as error:  # one broken section must not hide the others' figures
+        traceback.print_exc(file=sys.stderr)
+        rows.append(Row(f"{name}", "could not be measured", met=False, note=str(error)[:300]))
+        return None
+    finally:
+        say(f"{name}: {time.perf_counter() - started:.0f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    arguments.add_argument("--only", help=f"comma-separated sections of {', '.join(SECTIONS)}")
+    arguments.add_argument("--quick", action="store_true", help="shorter runs, for trying it")
+    options = arguments.parse_args(argv)
+    chosen = SECTIONS if not options.only else tuple(options.only.split(","))
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        arguments.error(f"unknown sections: {', '.join(sorted(unknown))}")
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    host = machine()
+    busy = os.getloadavg()[0] > BUSY_LOAD
+    if busy:
+        say(f"the machine is busy (load {os.getloadavg()[0]:.2f}): figures will be noisy")
+
+    import measure_api
+    import measure_memory
+    import measure_pages
+    import measure_site
+    import measure_tests
+
+    rows: list[Row] = []
+    details = ""
+    sites: dict = {"ours": None, "bare": None}
+    if "site" in chosen or "pages" in chosen:
+        result = _section(
+            "site build", rows, lambda: measure_site.measure(3 if options.quick else 5)
+        )
+        if result is not None:
+            site_rows, sites = result
+            if "site" in chosen:
+                rows.extend(site_rows)
+    if "pages" in chosen:
+        result = _section(
+            "pages", rows, lambda: measure_pages.measure(sites, 2 if options.quick else 5)
+        )
+        if result is not None:
+            page_rows, details = result
+            rows.extend(page_rows)
+    if "api" in chosen:
+        result = _section("mock API", rows, lambda: measure_api.measure(3 if options.quick else 6))
+        rows.extend(result or [])
+    if "memory" in chosen:
+        if options.quick:
+            measure_memory.REQUESTS_PER_PHASE = 20_000
+        rows.extend(_section("memory soak", rows, measure_memory.measure) or [])
+    if "tests" in chosen:
+        rows.extend(_section("tests", rows, measure_tests.measure) or [])
+
+    table = markdown_table(rows)
+    print(table)
+    elapsed = time.perf_counter() - started
+    say(f"done in {elapsed / 60:.1f} min")
+    if chosen == SECTIONS and not options.quick:
+        _write_report(host, table, details, busy, elapsed)
+        say(f"wrote {(ROOT / 'BENCHMARKS.md').relative_to(ROOT)}")
+    return 0
+
+
+def _write_report(
+    host: dict[str, str], table: str, details: str, busy: bool, elapsed: float
+) -> None:
+    tools = {
+        "mkdocs-material": _package_version("mkdocs-material"),
+        "uvicorn": _package_version("uvicorn"),
+        "wrk": tool_version(["wrk", "--version"]).split(" Copyright")[0],
+        "Prism": tool_version([str(CACHE / "prism/node_modules/.bin/prism"), "--version"]),
+        "node": tool_version(["node", "--version"]),
+        "Chromium": tool_version(["chromium", "--version"]),
+    }
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/run.py`); do not edit by hand, run it again. "
+        f"The run took {elapsed / 60:.1f} minutes.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        *(f"| {name} | {value} |" for name, value in host.items()),
+        *(f"| {name} | {value} |" for name, value in tools.items()),
+        "",
+    ]
+    if busy:
+        lines += [
+            "> **The machine was busy when this run started** (see the load average): other "
+            "work shared the two cores, so absolute figures are low and noisy. Ratios are "
+            "steadier, since each pair was measured back to back.",
+            "",
+        ]
+    lines += ["## Results", "", table, "", METHOD]
+    if details:
+        lines += ["## Page weight by file", "", details, ""]
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
+
+
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

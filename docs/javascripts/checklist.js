@@ -1,0 +1,324 @@
+/*
+ * Flowlix checklists: remember ticked items in this browser.
+ *
+ * The HTML comes from docs_macros/checklist.py: native checkboxes with
+ * data-checklist-item="<id>", rendered disabled so the page reads as a plain
+ * list without JavaScript. This script enables them, restores and saves the
+ * state, keeps every box with the same id (on this page, on other pages after
+ * instant navigation, in other tabs) in step, and updates the progress.
+ *
+ * State: localStorage["flowlix.checklist.v1"] = {"version": 1, "items": {"<id>": true}}.
+ * Anything else under that key is ignored and replaced. When the browser
+ * refuses storage the boxes still work for this visit and a notice says so.
+ */
+(function () {
+  "use strict";
+
+  if (window.flowlixChecklist) {
+    return; // already running: never bind the handlers twice
+  }
+
+  var STORAGE_KEY = "flowlix.checklist.v1";
+  var VERSION = 1;
+  var NOT_SAVED_NOTICE =
+    "Your browser does not let this site store data, so your progress " +
+    "will not be saved once you leave or reload the page.";
+
+  var checked = Object.create(null); // id -> true, the state for this visit
+  var storageWorks = true;
+
+  // --- storage -------------------------------------------------------------
+
+  function storage() {
+    // Reading window.localStorage itself throws when the browser blocks it.
+    return window.localStorage;
+  }
+
+  function parse(raw) {
+    if (typeof raw !== "string") {
+      return null;
+    }
+    var data;
+    try {
+      data = JSON.parse(raw);
+    } catch (error) {
+      return null;
+    }
+    if (!data || typeof data !== "object" || data.version !== VERSION) {
+      return null;
+    }
+    var items = data.items;
+    if (!items || typeof items !== "object" || Array.isArray(items)) {
+      return null;
+    }
+    var state = Object.create(null);
+    Object.keys(items).forEach(function (id) {
+      if (items[id] === true) {
+        state[id] = true;
+      }
+    });
+    return state;
+  }
+
+  function serialise() {
+    return JSON.stringify({ version: VERSION, items: checked });
+  }
+
+  function save() {
+    if (!storageWorks) {
+      return;
+    }
+    try {
+      storage().setItem(STORAGE_KEY, serialise());
+    } catch (error) {
+      storageWorks = false;
+    }
+  }
+
+  function load() {
+    if (!storageWorks) {
+      return; // storage failed earlier in this visit: what was ticked lives in memory only
+    }
+    var raw;
+    try {
+      raw = storage().getItem(STORAGE_KEY);
+    } catch (error) {
+      storageWorks = false;
+      return;
+    }
+    var state = parse(raw);
+    // Corrupt or foreign data counts as nothing ticked (and is replaced on the next save).
+    checked = state === null ? Object.create(null) : state;
+  }
+
+  // --- the page ------------------------------------------------------------
+
+  function all(root, selector) {
+    return Array.prototype.slice.call(root.querySelectorAll(selector));
+  }
+
+  function boxes(root) {
+    return all(root, "input[type=checkbox][data-checklist-item]");
+  }
+
+  function uniqueIds(container) {
+    var ids = [];
+    boxes(container).forEach(function (box) {
+      var id = box.getAttribute("data-checklist-item");
+      if (ids.indexOf(id) === -1) {
+        ids.push(id);
+      }
+    });
+    return ids;
+  }
+
+  function countDone(ids) {
+    return ids.filter(function (id) {
+      return checked[id] === true;
+    }).length;
+  }
+
+  function updateProgress() {
+    all(document, "[data-checklist-group]").forEach(function (group) {
+      var ids = uniqueIds(group);
+      var done = countDone(ids);
+      var overall = group.querySelector("[data-checklist-count='" + group.getAttribute("data-checklist-group") + "']");
+      if (overall) {
+        overall.textContent = done + " of " + ids.length;
+      }
+      all(group, "[data-checklist-bar]").forEach(function (bar) {
+        bar.max = ids.length;
+        bar.value = done;
+      });
+      all(group, "[data-checklist-section]").forEach(function (section) {
+        var sectionIds = uniqueIds(section);
+        var count = section.querySelector("[data-checklist-count]");
+        if (count) {
+          count.textContent = countDone(sectionIds) + " of " + sectionIds.length;
+        }
+      });
+    });
+  }
+
+  function updateNotices() {
+    all(document, "[data-checklist-notice]").forEach(function (notice) {
+      notice.textContent = storageWorks ? "" : NOT_SAVED_NOTICE;
+      notice.hidden = storageWorks;
+    });
+  }
+
+  function render() {
+    boxes(document).forEach(function (box) {
+      box.checked = checked[box.getAttribute("data-checklist-item")] === true;
+      box.disabled = false;
+    });
+    all(document, "[data-checklist-js]").forEach(function (element) {
+      element.hidden = false;
+    });
+    updateProgress();
+    updateNotices();
+  }
+
+  function announce(group, message) {
+    var status = group && group.querySelector("[data-checklist-status]");
+    if (status) {
+      status.textContent = message;
+    }
+  }
+
+  function groupOf(element) {
+    return element.closest("[data-checklist-group]");
+  }
+
+  // --- actions -------------------------------------------------------------
+
+  function toggle(box) {
+    var id = box.getAttribute("data-checklist-item");
+    if (box.checked) {
+      checked[id] = true;
+    } else {
+      delete checked[id];
+    }
+    save();
+    render();
+    var group = groupOf(box);
+    if (group) {
+      var ids = uniqueIds(group);
+      announce(
+        group,
+        box.getAttribute("data-checklist-title").replace(/`/g, "") +
+          (box.checked ? ": done. " : ": not done. ") +
+          countDone(ids) + " of " + ids.length + " done."
+      );
+    }
+  }
+
+  function reset(group) {
+    var ids = uniqueIds(group);
+    if (countDone(ids) === 0) {
+      announce(group, "Nothing to reset: no item is ticked.");
+      return;
+    }
+    if (!window.confirm("Untick all " + ids.length + " items of this checklist? This cannot be undone.")) {
+      announce(group, "Reset cancelled: your progress is unchanged.");
+      return;
+    }
+    ids.forEach(function (id) {
+      delete checked[id];
+    });
+    save();
+    render();
+    announce(group, "Checklist reset: 0 of " + ids.length + " done.");
+  }
+
+  function markdown(group) {
+    var ids = uniqueIds(group);
+    var lines = [
+      "# " + group.getAttribute("data-checklist-name") + " (" + countDone(ids) + " of " + ids.length + " done)",
+    ];
+    all(group, "[data-checklist-section]").forEach(function (section) {
+      lines.push("", "## " + section.getAttribute("data-checklist-heading"));
+      var seen = {};
+      boxes(section).forEach(function (box) {
+        var id = box.getAttribute("data-checklist-item");
+        if (seen[id]) {
+          return;
+        }
+        seen[id] = true;
+        lines.push(
+          "- [" + (checked[id] ? "x" : " ") + "] " +
+            box.getAttribute("data-checklist-title") +
+            " (" + box.getAttribute("data-checklist-url") + ")"
+        );
+      });
+    });
+    return lines.join("\n") + "\n";
+  }
+
+  function showFallback(group, text) {
+    var fallback = group.querySelector("[data-checklist-fallback]");
+    var area = fallback && fallback.querySelector("textarea");
+    if (!area) {
+      return;
+    }
+    area.value = text;
+    fallback.hidden = false;
+    area.focus();
+    area.select();
+    announce(group, "Your browser did not allow copying: the Markdown is shown below, selected.");
+  }
+
+  function copy(group) {
+    var text = markdown(group);
+    var fallback = group.querySelector("[data-checklist-fallback]");
+    var clipboard = navigator.clipboard;
+    if (!clipboard || typeof clipboard.writeText !== "function") {
+      showFallback(group, text);
+      return;
+    }
+    clipboard.writeText(text).then(
+      function () {
+        if (fallback) {
+          fallback.hidden = true;
+        }
+        announce(group, "Progress copied to the clipboard as a Markdown list.");
+      },
+      function () {
+        showFallback(group, text);
+      }
+    );
+  }
+
+  // --- wiring (once) -------------------------------------------------------
+
+  // Delegated listeners on the document survive instant navigation, which
+  // swaps the page content but keeps this script and the document.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box && box.matches && box.matches("input[type=checkbox][data-checklist-item]")) {
+      toggle(box);
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("[data-checklist-action]") : null;
+    var group = button && groupOf(button);
+    if (!group) {
+      return;
+    }
+    if (button.getAttribute("data-checklist-action") === "reset") {
+      reset(group);
+    } else if (button.getAttribute("data-checklist-action") === "copy") {
+      copy(group);
+    }
+  });
+
+  // Another tab changed the state: show it here without a reload.
+  window.addEventListener("storage", function (event) {
+    if (event.key === STORAGE_KEY || event.key === null) {
+      load();
+      render();
+    }
+  });
+
+  function onPage() {
+    load();
+    if (boxes(document).length > 0) {
+      // Write back what was read: replaces corrupt or foreign data with a clean state, and
+      // finds out before anything is ticked whether progress can be saved at all.
+      save();
+    }
+    render();
+  }
+
+  window.flowlixChecklist = { storageKey: STORAGE_KEY };
+
+  if (typeof window.document$ !== "undefined" && window.document$ && typeof window.document$.subscribe === "function") {
+    // Material for MkDocs: runs on the first page and after every instant navigation.
+    window.document$.subscribe(onPage);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", onPage);
+  } else {
+    onPage();
+  }
+})();

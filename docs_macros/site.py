@@ -1,0 +1,562 @@
+"""Macros that render the Flowlix facts into the docs, so that each fact is written once.
+
+Every table of test cards, decline codes, currencies, error codes, error types and limits on the
+site comes from `flowlix_mock.catalog`; the HTTP endpoint reference comes from the mock's OpenAPI
+document. Pages call these macros (`{{ decline_code_table() }}`) and read the catalog's values
+(`{{ limits.rate_limit_test_per_second }}`) instead of copying them.
+
+Diagrams are drawn at build time as inline SVG by `docs_macros.diagrams` (the
+`sequence_diagram` macro), so no page needs a diagram library. After the build this module also
+publishes the catalog as `/catalog.json`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from docs_macros.diagrams import sequence_diagram
+from flowlix_mock import catalog
+
+CATALOG_JSON = "catalog.json"
+
+# What each limit means, in words; the numbers come from catalog.LIMITS.
+LIMIT_DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "amount_min": ("Smallest `amount`", "minor units"),
+    "amount_max": ("Largest `amount`", "minor units"),
+    "reference_max_length": ("`reference` length", "characters at most"),
+    "description_max_length": ("`description` length", "characters at most"),
+    "metadata_max_keys": ("`metadata` keys", "at most"),
+    "metadata_key_max_length": ("`metadata` key length", "characters at most"),
+    "metadata_value_max_length": ("`metadata` value length", "characters at most"),
+    "body_max_bytes": ("Request body size", "bytes at most"),
+    "idempotency_key_max_length": (
+        "`Idempotency-Key` length",
+        "printable ASCII characters at most",
+    ),
+    "idempotency_retention_seconds": ("Idempotency key retention", "seconds"),
+    "rate_limit_test_per_second": ("Rate limit, test mode", "requests per second per account"),
+    "rate_limit_live_per_second": ("Rate limit, live mode", "requests per second per account"),
+    "list_limit_default": ("List page size, default", "objects"),
+    "list_limit_max": ("List page size, largest `limit`", "objects"),
+    "checkout_session_lifetime_seconds": ("Checkout session lifetime", "seconds"),
+    "webhook_tolerance_seconds": ("Webhook timestamp tolerance", "seconds either way"),
+    "webhook_retry_schedule_seconds": ("Webhook redelivery delays", "seconds after each failure"),
+    "webhook_timeout_seconds": ("Webhook delivery timeout", "seconds to answer a delivery"),
+    "url_max_length": (
+        "URL length (`success_url`, `cancel_url`, webhook `url`)",
+        "characters at most",
+    ),
+    "retry_backoff_seconds": ("Recommended 5xx backoff", "seconds between attempts"),
+}
+
+WHO_ACTS = {
+    "customer": "Customer",
+    "merchant": "You (the merchant)",
+}
+
+RETRY_LABELS = {
+    "soft": ("Soft", "A later attempt can succeed, usually after the customer acts."),
+    "hard": ("Hard", "The same card details will keep failing: do not retry them."),
+}
+
+
+# --- small helpers -----------------------------------------------------------------------------
+
+
+def inline(text: str) -> str:
+    """Catalog prose to HTML: escape it, then turn `backticks` into <code>."""
+    escaped = html.escape(text, quote=False)
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+
+
+def html_table(headers: list[str], rows: list[tuple[dict[str, str], list[str]]], css: str) -> str:
+    """An HTML table; each row is (attributes of the <tr>, cells already in HTML)."""
+    head = "".join(f"<th>{html.escape(header)}</th>" for header in headers)
+    body = []
+    for attributes, cells in rows:
+        attrs = "".join(f' {name}="{html.escape(value)}"' for name, value in attributes.items())
+        body.append(f"<tr{attrs}>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+    # Blank lines around: Markdown passes an HTML block through only when it stands alone.
+    return (
+        f'\n\n<table class="flowlix-table {css}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        + "\n".join(body)
+        + "\n</tbody>\n</table>\n\n"
+    )
+
+
+def anchor_cell(anchor: str, label: str | None = None) -> str:
+    """A cell that is the target of /page/#anchor links and links to itself."""
+    label = label or anchor
+    return (
+        f'<a class="flowlix-anchor" href="#{anchor}" title="Link to {html.escape(label)}">'
+        f"<code>{html.escape(label)}</code></a>"
+    )
+
+
+def duration(seconds: int) -> str:
+    """86400 -> '24 hours', 3600 -> '1 hour', 300 -> '5 minutes', 30 -> '30 seconds'."""
+    for unit_seconds, unit in ((3600, "hour"), (60, "minute"), (1, "second")):
+        if seconds % unit_seconds == 0 and seconds >= unit_seconds:
+            count = seconds // unit_seconds
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
+
+
+def seconds_list(values: tuple[int, ...]) -> str:
+    """(1, 2, 4) -> '1 s, 2 s, 4 s'."""
+    return ", ".join(f"{value} s" for value in values)
+
+
+def error_link(code: str) -> str:
+    """Markdown link to an error code's row on /errors/, with its HTTP status."""
+    item = catalog.ERROR_CODES_BY_CODE[code]
+    return f"[`{item.status} {code}`](errors.md#{code})"
+
+
+def decline_link(decline_code: str) -> str:
+    """Markdown link to a decline code's row on /decline-codes/."""
+    catalog.DECLINE_CODES_BY_CODE[decline_code]  # KeyError for a code the catalog lacks
+    return f"[`{decline_code}`](decline-codes.md#{decline_code})"
+
+
+def status_of(code: str) -> int:
+    """The HTTP status of an error code."""
+    return catalog.ERROR_CODES_BY_CODE[code].status
+
+
+def test_card(key: str) -> str:
+    """The test card number for a decline code, or for a brand's successful payment."""
+    for card in catalog.TEST_CARDS:
+        if card.decline_code == key or (card.outcome == "success" and card.brand == key):
+            return card.number
+    raise KeyError(f"no test card for {key!r}")
+
+
+def cards_for(key: str) -> catalog.TestCard:
+    """The whole test-card record for `test_card(key)`."""
+    return catalog.TEST_CARDS_BY_NUMBER[test_card(key)]
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+def error_type_table() -> str:
+    rows = []
+    for item in catalog.ERROR_TYPES:
+        rows.append(
+            (
+                {"id": item.type},
+                [
+                    anchor_cell(item.type),
+                    ", ".join(str(status) for status in item.statuses),
+                    inline(item.meaning),
+                    inline(item.retry),
+                    inline(item.action),
+                ],
+            )
+        )
+    return html_table(
+        ["type", "HTTP status", "What happened", "Retry?", "What to do"], rows, "error-types"
+    )
+
+
+def error_code_table(error_type: str | None = None) -> str:
+    """Error codes, all or of one type (the type column is left out when the table has one)."""
+    codes = [item for item in catalog.ERROR_CODES if error_type in (None, item.type)]
+    if not codes:
+        raise ValueError(f"no error codes of type {error_type!r}")
+    rows = []
+    for item in codes:
+        cells = [anchor_cell(item.code), str(item.status)]
+        if error_type is None:
+            cells.append(f"<code>{item.type}</code>")
+        cells += [inline(item.meaning), inline(item.action)]
+        rows.append(({"id": item.code}, cells))
+    headers = (
+        ["code", "HTTP"] + (["type"] if error_type is None else []) + ["Meaning", "What to do"]
+    )
+    return html_table(headers, rows, "error-codes")
+
+
+def decline_code_table() -> str:
+    cards_by_decline = {card.decline_code: card for card in catalog.TEST_CARDS if card.decline_code}
+    rows = []
+    for item in catalog.DECLINE_CODES:
+        label, explanation = RETRY_LABELS[item.retry]
+        card = cards_by_decline.get(item.decline_code)
+        if card:
+            try_it = f"<code>{card.number}</code>"
+        else:
+            try_it = "Any other Luhn-valid number in test mode"
+        fraud_note = (
+            '<br><small class="flowlix-note">Never tell the customer the reason.</small>'
+            if item.decline_code in catalog.FRAUD_DECLINE_CODES
+            else ""
+        )
+        rows.append(
+            (
+                {"id": item.decline_code, "data-retry": item.retry},
+                [
+                    anchor_cell(item.decline_code)
+                    + f"<br><small>code <code>{item.code}</code></small>",
+                    inline(item.meaning),
+                    f'<span class="flowlix-badge flowlix-badge--{item.retry}" '
+                    f'title="{html.escape(explanation)}">{label}</span>',
+                    html.escape(WHO_ACTS[item.who_acts]),
+                    f"<q>{html.escape(item.customer_message)}</q>{fraud_note}",
+                    inline(item.next_step),
+                    try_it,
+                ],
+            )
+        )
+    return html_table(
+        [
+            "decline_code",
+            "Meaning",
+            "Retry",
+            "Who acts",
+            "Message for the customer",
+            "Next step",
+            "Test card",
+        ],
+        rows,
+        "decline-codes",
+    )
+
+
+def test_card_table(outcome: str | None = None) -> str:
+    rows = []
+    for card in catalog.TEST_CARDS:
+        if outcome not in (None, card.outcome):
+            continue
+        if card.outcome == "success":
+            result = '<span class="flowlix-badge flowlix-badge--success">201 succeeded</span>'
+        else:
+            result = (
+                f"402 <code>{card.code}</code> / "
+                f'<a href="../decline-codes/#{card.decline_code}">'
+                f"<code>{card.decline_code}</code></a>"
+            )
+        hosted = html.escape(card.hosted_page) if card.hosted_page else "Same as the Direct API"
+        rows.append(
+            (
+                {"id": f"card-{card.number}"},
+                [
+                    f"<code>{card.number}</code>",
+                    html.escape(card.scenario),
+                    html.escape(card.brand),
+                    str(card.cvc_length),
+                    result,
+                    hosted,
+                ],
+            )
+        )
+    return html_table(
+        [
+            "Card number",
+            "Scenario",
+            "Brand",
+            "CVC digits",
+            "Direct API result",
+            "Hosted Payment Page",
+        ],
+        rows,
+        "test-cards",
+    )
+
+
+def currency_table() -> str:
+    rows = []
+    for currency in catalog.CURRENCIES:
+        ten_major = 10 * 10**currency.exponent
+        rows.append(
+            (
+                {"id": f"currency-{currency.code.lower()}"},
+                [
+                    f"<code>{currency.code}</code>",
+                    html.escape(currency.name),
+                    str(currency.exponent),
+                    f"<code>{ten_major}</code> = {catalog.format_amount(ten_major, currency.code)}",
+                    catalog.format_amount(currency.minor_unit_step, currency.code),
+                    "multiple of 10" if currency.minor_unit_step > 1 else "any integer",
+                ],
+            )
+        )
+    return html_table(
+        [
+            "Code",
+            "Currency",
+            "Exponent",
+            "Ten units as amount",
+            "Smallest amount",
+            "amount must be",
+        ],
+        rows,
+        "currencies",
+    )
+
+
+def currency_codes(exponent: int) -> str:
+    """The codes of the currencies with an exponent, as inline code: `EUR`, `USD`, ..."""
+    codes = [f"`{c.code}`" for c in catalog.CURRENCIES if c.exponent == exponent]
+    return ", ".join(codes)
+
+
+def limit_value(name: str) -> str:
+    value = getattr(catalog.LIMITS, name)
+    if isinstance(value, tuple):
+        return seconds_list(value)
+    if name.endswith("_seconds"):
+        return f"{value:,} ({duration(value)})"
+    return f"{value:,}"
+
+
+def limits_table() -> str:
+    fields = list(catalog.as_json()["limits"])
+    missing = set(fields) - set(LIMIT_DESCRIPTIONS)
+    if missing:
+        raise KeyError(f"describe these limits in docs_macros/site.py: {sorted(missing)}")
+    rows = []
+    for name in fields:
+        what, unit = LIMIT_DESCRIPTIONS[name]
+        rows.append(
+            ({"id": f"limit-{name.replace('_', '-')}"}, [inline(what), limit_value(name), unit])
+        )
+    return html_table(["Limit", "Value", "Unit"], rows, "limits")
+
+
+def rate_limit_table() -> str:
+    limits = catalog.LIMITS
+    rows = [
+        (
+            {},
+            [
+                "Test mode (<code>fl_test_sk_</code> keys, and the mock)",
+                str(limits.rate_limit_test_per_second),
+                "Change it on the mock with <code>--rate-limit N</code>",
+            ],
+        ),
+        (
+            {},
+            [
+                "Live mode (<code>fl_live_sk_</code> keys)",
+                str(limits.rate_limit_live_per_second),
+                "",
+            ],
+        ),
+    ]
+    return html_table(["Mode", "Requests per second per account", "Note"], rows, "rate-limits")
+
+
+def event_type_table() -> str:
+    rows = [
+        ({"id": f"event-{name.replace('.', '-')}"}, [f"<code>{name}</code>", inline(meaning)])
+        for name, meaning in catalog.EVENT_TYPES
+    ]
+    return html_table(["Event type", "When it is sent"], rows, "event-types")
+
+
+def simulation_table() -> str:
+    rows = [
+        (
+            {"id": f"simulate-{value.replace('_', '-')}"},
+            [f"<code>Flowlix-Simulate: {value}</code>", inline(effect)],
+        )
+        for value, effect in catalog.SIMULATIONS
+    ]
+    return html_table(["Header", "What the mock does"], rows, "simulations")
+
+
+# --- the HTTP reference, from the mock's OpenAPI document -----------------------------------
+
+
+def _resolve(document: dict, node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = document
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def _schema_type(document: dict, schema: dict) -> str:
+    schema = _resolve(document, schema or {})
+    if "enum" in schema:
+        values = [json.dumps(value) for value in schema["enum"]]
+        if len(values) > 6:  # e.g. the currencies: name the count, list them in a tooltip
+            return (
+                f'<abbr title="{html.escape(", ".join(values))}">'
+                f"{html.escape(schema.get('type', 'value'))}, one of {len(values)} values</abbr>"
+            )
+        return " | ".join(f"<code>{html.escape(value)}</code>" for value in values)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = " | ".join(kind)
+    if kind == "array":
+        return f"array of {_schema_type(document, schema.get('items', {}))}"
+    for combinator in ("oneOf", "anyOf"):
+        if combinator in schema:
+            return " | ".join(_schema_type(document, option) for option in schema[combinator])
+    return html.escape(kind or "object")
+
+
+def _parameters(document: dict, operation: dict, path_item: dict) -> list[str]:
+    items = []
+    for raw in path_item.get("parameters", []) + operation.get("parameters", []):
+        parameter = _resolve(document, raw)
+        if parameter.get("in") == "header" and parameter["name"].lower() == "authorization":
+            continue
+        required = " (required)" if parameter.get("required") else ""
+        items.append(
+            f"<code>{html.escape(parameter['name'])}</code> "
+            f"<small>{html.escape(parameter.get('in', ''))}, "
+            f"{_schema_type(document, parameter.get('schema', {}))}{required}</small>"
+        )
+    body = _resolve(document, operation.get("requestBody", {}))
+    content = body.get("content", {}).get("application/json")
+    if content:
+        schema = _resolve(document, content.get("schema", {}))
+        required_names = set(schema.get("required", []))
+        for name, prop in schema.get("properties", {}).items():
+            required = " (required)" if name in required_names else ""
+            items.append(
+                f"<code>{html.escape(name)}</code> "
+                f"<small>body, {_schema_type(document, prop)}{required}</small>"
+            )
+    return items
+
+
+def _responses(document: dict, operation: dict) -> list[str]:
+    items = []
+    for status, raw in sorted(operation.get("responses", {}).items()):
+        response = _resolve(document, raw)
+        items.append(
+            f"<strong>{html.escape(str(status))}</strong> "
+            + _link_error_codes(inline(response.get("description", "").strip()))
+        )
+    return items
+
+
+def _link_error_codes(text_html: str) -> str:
+    """Turn every `<code>error_code</code>` of the catalog into a link to its row on /errors/."""
+
+    def link(match: re.Match) -> str:
+        code = match.group(1)
+        if code in catalog.ERROR_CODES_BY_CODE:
+            return f'<a href="../errors/#{code}"><code>{code}</code></a>'
+        return match.group(0)
+
+    return re.sub(r"<code>([a-z_]+)</code>", link, text_html)
+
+
+def load_openapi_document() -> dict:
+    from flowlix_mock.openapi import openapi_document
+
+    return openapi_document()
+
+
+def endpoint_table() -> str:
+    document = load_openapi_document()
+    servers = document.get("servers") or [{"url": ""}]
+    base_path = urlsplit(servers[0]["url"]).path.rstrip("/")  # "/v1"
+    methods = ("get", "post", "put", "patch", "delete")
+    rows = []
+    for path, path_item in document.get("paths", {}).items():
+        for method in methods:
+            operation = path_item.get(method)
+            if not operation:
+                continue
+            anchor = operation.get("operationId") or f"{method}-{path}"
+            anchor = "endpoint-" + re.sub(r"[^a-z0-9]+", "-", anchor.lower()).strip("-")
+            summary = operation.get("summary") or operation.get("description", "")
+            parameters = _parameters(document, operation, path_item)
+            responses = _responses(document, operation)
+            rows.append(
+                (
+                    {"id": anchor},
+                    [
+                        f'<span class="flowlix-method flowlix-method--{method}">'
+                        f"{method.upper()}</span>",
+                        f"<code>{html.escape(base_path + path)}</code>",
+                        inline(summary.strip()),
+                        "<br>".join(parameters) or "none",
+                        "<br>".join(responses),
+                    ],
+                )
+            )
+    if not rows:
+        raise ValueError("the OpenAPI document lists no operations")
+    return html_table(
+        ["Method", "Path", "What it does", "Parameters", "Responses"], rows, "endpoints"
+    )
+
+
+def openapi_info() -> dict:
+    return load_openapi_document().get("info", {})
+
+
+# --- mkdocs-macros entry points ----------------------------------------------------------------
+
+
+def define_env(env) -> None:
+    """Register the catalog's values and the table macros with mkdocs-macros."""
+    values = {
+        "limits": catalog.LIMITS,
+        "currencies": catalog.CURRENCIES,
+        "test_cards": catalog.TEST_CARDS,
+        "decline_codes": catalog.DECLINE_CODES,
+        "error_codes": catalog.ERROR_CODES,
+        "error_types": catalog.ERROR_TYPES,
+        "refund_reasons": catalog.REFUND_REASONS,
+        "event_types": catalog.EVENT_TYPES,
+        "generic_decline_message": catalog.GENERIC_DECLINE_MESSAGE,
+        "production_api_base": catalog.PRODUCTION_API_BASE,
+        "docs_base_url": catalog.DOCS_BASE_URL,
+        "test_mode_live_card": catalog.TEST_MODE_LIVE_CARD,
+    }
+    for name, value in values.items():
+        env.variables[name] = value
+    for function in (
+        error_type_table,
+        error_code_table,
+        decline_code_table,
+        test_card_table,
+        currency_table,
+        currency_codes,
+        limits_table,
+        rate_limit_table,
+        event_type_table,
+        simulation_table,
+        endpoint_table,
+        openapi_info,
+        duration,
+        seconds_list,
+        error_link,
+        decline_link,
+        status_of,
+        test_card,
+        limit_value,
+        sequence_diagram,
+    ):
+        env.macro(function)
+    env.macro(catalog.format_amount, "format_amount")
+    env.macro(catalog.customer_message, "customer_message")
+    env.macro(lambda key: cards_for(key).last4, "test_card_last4")
+    env.macro(lambda key: cards_for(key).cvc_length, "test_card_cvc_length")
+
+
+def write_catalog_json(site_dir: Path) -> Path:
+    """Publish the catalog with the site, for the dashboard and for anyone scripting against it."""
+    target = site_dir / CATALOG_JSON
+    target.write_text(json.dumps(catalog.as_json(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return target
+
+
+def on_post_build(env) -> None:
+    site_dir = Path(env.conf["site_dir"])
+    write_catalog_json(site_dir)
