@@ -1,4 +1,9 @@
-"""Cold page loads in headless Chromium: our built pages against the bare Material pages.
+"""Cold page loads in headless Chromium: our built pages against bare Material pages of the same
+text.
+
+The baseline is `measure_site.page_baseline()`: our Markdown as the macros render it (saved during
+an untimed build of our config), built by a bare Material config (no overrides, no extra CSS/JS,
+default palette, system fonts, MkDocs' search) with our Markdown extensions.
 
 Both sites are served by a local static HTTP server each, twice over: once gzip-encoding text
 (what a docs host does; the headline figure) and once uncompressed (the files' own sizes).
@@ -21,6 +26,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import measure_site
 from harness import ROOT, Row, median, ratio, say
 
 PAGES = ("/go-live/", "/decline-codes/")
@@ -127,6 +133,7 @@ def measure(sites: dict[str, Path | None], loads: int) -> tuple[list[Row], str]:
         return [Row("page loads", "no built site", met=False, note="the site did not build")], ""
     from playwright.sync_api import sync_playwright
 
+    sites = {"ours": sites["ours"], "bare": measure_site.page_baseline()}
     executable = _chromium()
     rows: list[Row] = []
     breakdowns: list[str] = []

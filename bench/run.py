@@ -29,10 +29,14 @@ alternating), so that a busy machine slows both alike. Load generators run on CP
 on CPU 1 (`taskset`). Code: `bench/`.
 
 - **Site build**: wall time of `mkdocs build --strict` (our `mkdocs.yml`: macros, mkdocstrings,
-  snippets, hooks) against a generated bare config of the same `docs/`: theme material only, no
-  plugins but MkDocs' default search, no Markdown extensions, strict off. The bare pages keep
-  `{{ ... }}` and `--8<--` lines as literal text. One untimed build of each, then alternating
-  timed builds; medians.
+  snippets, hooks) against a generated config that inherits ours and turns off only our plugins
+  (macros, mkdocstrings) and our hook (`docs_macros/hooks.py`): same `docs/`, theme settings and
+  overrides, extra CSS/JS and Markdown extensions (so `--8<--` snippets are included and
+  highlighted alike), MkDocs' default search kept, strict off. Without the macros their
+  `{{ ... }}` calls stay literal, so the baseline pages carry less text than ours (the checklist,
+  the decline-code and error tables are what the macros write): that is the issue's "same
+  Markdown with our plugins off". One untimed build of each, then alternating timed builds;
+  medians.
 - **Mock API**: wrk, one thread, 1 and 32 connections, 2 s warm-up then one timed run per cell,
   `bench/payments.lua` giving every POST a fresh `Idempotency-Key` and reading p50/p99 from
   wrk's latency histogram; `--rate-limit` far above what wrk can send, so no 429s. The baseline
@@ -54,8 +58,13 @@ on CPU 1 (`taskset`). Code: `bench/`.
 - **Pages**: headless Chromium (Playwright, Debian's chromium), a new context per load, cache
   disabled, waiting for network idle so the search index fetched by Material's worker counts;
   each built site served locally, once gzip-encoding text (as a docs host does) and once
-  uncompressed. Bytes are response headers plus bodies. The bare page is the same Markdown from
-  the bare build. Requests to any other host are counted (they must be 0).
+  uncompressed. Bytes are response headers plus bodies. The bare page has the same text: an
+  untimed build of our config with a bench-only hook (`bench/rendered_markdown_hook.py`, after
+  the macros) saves every page's rendered Markdown and the other files, and a bare Material
+  config builds that folder (no `custom_dir`, logo, palette or features of ours, no extra
+  CSS/JS, system fonts, MkDocs' search, our Markdown extensions and nav). HTML the macros emit
+  (checklist controls, tables) is part of that text. Requests to any other host are counted
+  (they must be 0).
 - **Tests**: one `make test` after installation, timed end to end; per-snippet times from its
   JUnit XML (`tests/test_snippets.py`, setup and teardown included).
 """

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 
 from . import api, catalog
 from .errors import FlowlixError, not_found
+from .gc_pauses import PauseControl
 from .idempotency import IdempotencyStore, StoredResponse, request_fingerprint, validate_key
 from .ratelimit import RateLimiter
 from .storage import Account, Store
@@ -181,6 +182,9 @@ class MockApp:
         self.router.add("POST", "/v1/test_helpers/clock/advance", api.advance_clock)
         self.router.add("GET", "/v1/openapi.json", self._openapi_document, kind="public")
         self._install_checkout_and_webhooks(webhook_retry_schedule)
+        pauses = PauseControl()
+        self.startup_hooks.append(pauses.start)
+        self.shutdown_hooks.append(pauses.stop)
 
     def _install_checkout_and_webhooks(self, retry_schedule: tuple[float, ...] | None) -> None:
         """Checkout sessions, the Hosted Payment Page and webhooks register their own routes,
