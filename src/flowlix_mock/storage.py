@@ -78,9 +78,6 @@ class Store:
             account = self._accounts[fingerprint] = Account(fingerprint, self.seed)
         return account
 
-    def accounts(self) -> list[Account]:
-        return list(self._accounts.values())
-
     def anonymous_request_id(self) -> str:
         """A request id for a request that belongs to no account (bad key, plain HTTP)."""
         generator = self._anonymous_random or _UNSEEDED
