@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,3 +99,96 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if failure.exists():
         pytest.fail("mkdocs build --strict failed:\n" + failure.read_text(), pytrace=False)
     return site_dir
+
+
+# --- the built site in a real Chromium (shared by the browser tests) -------------------------
+
+
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site as if it were deployed at this server's origin.
+
+    Material's instant navigation only intercepts links to pages listed in sitemap.xml, whose
+    URLs start with site_url (https://docs.flowlix.eu/); it swaps in the current protocol and
+    host name but keeps the sitemap's (default) port. So the sitemap is served with this
+    server's origin, as `mkdocs serve` does by rewriting site_url.
+    """
+
+    def do_GET(self) -> None:
+        if self.path.split("?")[0] != "/sitemap.xml":
+            return super().do_GET()
+        origin = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}/"
+        sitemap = (Path(self.directory) / "sitemap.xml").read_text(encoding="utf-8")
+        body = re.sub(r"<loc>https?://[^/<]+/", f"<loc>{origin}", sitemap).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: Path) -> Iterator[str]:
+    """The built site over HTTP on a free loopback port."""
+    handler = functools.partial(_SiteHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_launch_options: dict) -> Iterator[Browser]:
+    """One Chromium for this module (Debian's /usr/bin/chromium here, see tests/conftest.py).
+
+    Module scope, not session: Playwright's sync API keeps an asyncio loop marked as running in
+    this thread while it is open, which would break `asyncio.run()` in other test modules.
+    """
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**chromium_launch_options)
+        yield browser
+        browser.close()
+
+
+# --- per-test fixtures ------------------------------------------------------------------------
+
+
+class Problems:
+    """Page errors and console errors of every page in a context."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def watch(self, page: Page) -> Page:
+        page.on("pageerror", lambda error: self.messages.append(f"page error: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                self.messages.append(f"console {message.type}: {message.text}")
+                if message.type == "error"
+                else None
+            ),
+        )
+        return page
+
+
+@pytest.fixture
+def problems() -> Problems:
+    return Problems()
+
+
+@pytest.fixture
+def context(browser: Browser, site_url: str) -> Iterator[BrowserContext]:
+    context = browser.new_context(base_url=site_url)
+    context.set_default_timeout(5_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, problems: Problems) -> Page:
+    return problems.watch(context.new_page())

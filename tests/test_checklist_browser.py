@@ -8,20 +8,16 @@ starts with empty localStorage.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import importlib.util
 import re
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.base import AXE_FILE_PATH
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from conftest import Problems
 from flowlix_mock.catalog import DOCS_BASE_URL, TEST_CARDS
 
 pytestmark = pytest.mark.browser
@@ -54,99 +50,6 @@ def box(page: Page, item_id: str):
 def overall(page: Page):
     """The go-live checklist's "N of 25" text."""
     return page.locator('[data-checklist-count="go-live"]')
-
-
-# --- session fixtures -------------------------------------------------------------------------
-
-
-class _SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the built site as if it were deployed at this server's origin.
-
-    Material's instant navigation only intercepts links to pages listed in sitemap.xml, whose
-    URLs start with site_url (https://docs.flowlix.eu/); it swaps in the current protocol and
-    host name but keeps the sitemap's (default) port. So the sitemap is served with this
-    server's origin, as `mkdocs serve` does by rewriting site_url.
-    """
-
-    def do_GET(self) -> None:
-        if self.path.split("?")[0] != "/sitemap.xml":
-            return super().do_GET()
-        origin = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}/"
-        sitemap = (Path(self.directory) / "sitemap.xml").read_text(encoding="utf-8")
-        body = re.sub(r"<loc>https?://[^/<]+/", f"<loc>{origin}", sitemap).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
-@pytest.fixture(scope="session")
-def site_url(built_site: Path) -> Iterator[str]:
-    """The built site over HTTP on a free loopback port."""
-    handler = functools.partial(_SiteHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_launch_options: dict) -> Iterator[Browser]:
-    """One Chromium for this module (Debian's /usr/bin/chromium here, see tests/conftest.py).
-
-    Module scope, not session: Playwright's sync API keeps an asyncio loop marked as running in
-    this thread while it is open, which would break `asyncio.run()` in other test modules.
-    """
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**chromium_launch_options)
-        yield browser
-        browser.close()
-
-
-# --- per-test fixtures ------------------------------------------------------------------------
-
-
-class Problems:
-    """Page errors and console errors of every page in a context."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def watch(self, page: Page) -> Page:
-        page.on("pageerror", lambda error: self.messages.append(f"page error: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                self.messages.append(f"console {message.type}: {message.text}")
-                if message.type == "error"
-                else None
-            ),
-        )
-        return page
-
-
-@pytest.fixture
-def problems() -> Problems:
-    return Problems()
-
-
-@pytest.fixture
-def context(browser: Browser, site_url: str) -> Iterator[BrowserContext]:
-    context = browser.new_context(base_url=site_url)
-    context.set_default_timeout(5_000)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(context: BrowserContext, problems: Problems) -> Page:
-    return problems.watch(context.new_page())
 
 
 def open_page(page: Page, path: str) -> Page:
@@ -449,40 +352,6 @@ def test_without_javascript_the_checklist_is_a_plain_list(browser: Browser, site
 
 
 # --- accessibility and privacy ----------------------------------------------------------------
-
-
-# Rules whose result depends on colours; the others give the same answer in either scheme.
-COLOUR_RULES = ["color-contrast", "link-in-text-block"]
-
-
-def serious_violations(page: Page, rules: list[str] | None = None) -> list[str]:
-    """axe-core's serious and critical violations on the page, one readable line each."""
-    page.add_script_tag(path=str(AXE_FILE_PATH))
-    options: dict = {"resultTypes": ["violations"]}
-    if rules:
-        options["runOnly"] = {"type": "rule", "values": rules}
-    results = page.evaluate("options => axe.run(document, options)", options)
-    return [
-        f"{violation['id']} ({violation['impact']}): "
-        + "; ".join(node["html"][:120] for node in violation["nodes"][:5])
-        for violation in results["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-
-
-@pytest.mark.parametrize("path", ["go-live/", "rate-limits/", "testing/"])
-def test_no_serious_accessibility_violations(page: Page, problems: Problems, path: str) -> None:
-    for scheme, material_scheme, rules in [
-        ("light", "default", None),
-        ("dark", "slate", COLOUR_RULES),
-    ]:
-        page.emulate_media(color_scheme=scheme)
-        open_page(page, path)
-        expect(page.locator("body")).to_have_attribute("data-md-color-scheme", material_scheme)
-        # Tick something so the checked style is part of what axe checks.
-        page.locator(BOX).first.check()
-        assert serious_violations(page, rules) == [], f"{scheme} scheme"
-    assert problems.messages == []
 
 
 def test_no_page_requests_anything_from_another_host(
