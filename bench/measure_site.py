@@ -100,6 +100,9 @@ def _inheriting(extra: dict) -> dict:
     if isinstance(theme, dict) and theme.get("custom_dir"):
         # INHERIT resolves custom_dir from the child config's folder: give it absolute.
         config["theme"] = {"custom_dir": str((ROOT / theme["custom_dir"]).resolve())}
+    if ours.get("watch"):
+        # Likewise the extra paths `mkdocs serve` watches (a build checks that they exist).
+        config["watch"] = [str((ROOT / path).resolve()) for path in ours["watch"]]
     return config | extra
 
 
