@@ -25,13 +25,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from . import __version__, api, catalog, validation
 from .checkout import validate_url
 from .errors import invalid, missing, not_found
 
 if TYPE_CHECKING:
+    import httpx
+
     from .app import Context, MockApp
     from .storage import Account
 
@@ -57,6 +57,12 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     key = base64.b64decode(secret.removeprefix("whsec_"))
     signed = f"{message_id}.{timestamp}.".encode() + body
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def _http_error() -> type[Exception]:
+    import httpx
+
+    return httpx.HTTPError
 
 
 def _snapshot(data: dict[str, Any]) -> dict[str, Any]:
@@ -221,6 +227,10 @@ class Webhooks:
             asyncio.get_running_loop()
         except RuntimeError:
             return
+        # Imported here, not at the top: the docs build imports this module for its OpenAPI
+        # paths only, and httpx is most of its import time.
+        import httpx
+
         self._queue = asyncio.Queue()
         # The receiver's certificate is checked against the system store (and SSL_CERT_FILE).
         self._client = httpx.AsyncClient(
@@ -289,7 +299,7 @@ class Webhooks:
                     status = response.status_code
             delivered = 200 <= status < 300
             outcome = str(status)
-        except (httpx.HTTPError, OSError, TimeoutError, ssl.SSLError) as error:
+        except (_http_error(), OSError, TimeoutError, ssl.SSLError) as error:
             delivered = False
             outcome = type(error).__name__
         if delivered:
