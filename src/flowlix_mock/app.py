@@ -126,6 +126,21 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+async def _read_body(receive, limit: int) -> bytes | None:
+    """The whole request body, or None once it passes `limit` bytes (read no further)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
 def parse_simulation(value: str | None) -> Simulation | None:
     if value is None:
         return None
@@ -396,18 +411,9 @@ class MockApp:
         )
         if declared.isdigit() and int(declared) > limit:
             raise too_large
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise too_large
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                break
-        raw = b"".join(chunks)
+        raw = await _read_body(receive, limit)
+        if raw is None:
+            raise too_large
         if not raw.strip():
             return None
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -424,21 +430,10 @@ class MockApp:
     @staticmethod
     async def _read_form(receive) -> dict[str, str]:
         """A browser form post (application/x-www-form-urlencoded), capped like JSON bodies."""
-        limit = catalog.LIMITS.body_max_bytes
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size <= limit:
-                chunks.append(chunk)
-            if not message.get("more_body"):
-                break
-        if size > limit:
+        raw = await _read_body(receive, catalog.LIMITS.body_max_bytes)
+        if raw is None:
             return {}
-        pairs = parse_qsl(b"".join(chunks).decode("utf-8", "replace"), keep_blank_values=True)
-        return dict(pairs)
+        return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
 
     @staticmethod
     def _query(query_string: bytes) -> dict[str, str]:

@@ -231,17 +231,17 @@ class CheckoutSessions:
 def openapi_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     """This module's endpoints and schemas for the OpenAPI document (paths relative to /v1)."""
     # The OpenAPI module's own helpers: the same headers and error responses as its paths.
-    from .openapi import _get, _id_parameter, _post
+    from .openapi import (
+        AMOUNT,
+        CURRENCY_INPUT,
+        CURRENCY_OUTPUT,
+        _get,
+        _id_parameter,
+        _nullable,
+        _post,
+    )
 
     limits = catalog.LIMITS
-    codes = [currency.code for currency in catalog.CURRENCIES]
-    amount = {
-        "type": "integer",
-        "minimum": limits.amount_min,
-        "maximum": limits.amount_max,
-        "description": "Minor units: 4999 is 49.99 EUR. Three-decimal currencies: a multiple of "
-        "10.",
-    }
     url = {
         "type": "string",
         "maxLength": limits.url_max_length,
@@ -255,12 +255,8 @@ def openapi_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             "additionalProperties": False,
             "required": ["amount", "currency", "success_url", "cancel_url"],
             "properties": {
-                "amount": amount,
-                "currency": {
-                    "type": "string",
-                    "enum": codes + [code.lower() for code in codes],
-                    "description": "ISO 4217, either case; responses use upper case.",
-                },
+                "amount": AMOUNT,
+                "currency": CURRENCY_INPUT,
                 "success_url": url
                 | {
                     "description": "Where the customer lands after paying, with "
@@ -270,19 +266,13 @@ def openapi_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 | {
                     "description": "Where the page's Cancel link leads. " + url["description"],
                 },
-                "reference": {
-                    "anyOf": [
-                        {"type": "string", "maxLength": limits.reference_max_length},
-                        {"type": "null"},
-                    ]
-                },
-                "description": {
-                    "anyOf": [
-                        {"type": "string", "maxLength": limits.description_max_length},
-                        {"type": "null"},
-                    ],
-                    "description": "Shown to the customer on the page (HTML-escaped).",
-                },
+                "reference": _nullable(
+                    {"type": "string", "maxLength": limits.reference_max_length}
+                ),
+                "description": _nullable(
+                    {"type": "string", "maxLength": limits.description_max_length}
+                )
+                | {"description": "Shown to the customer on the page (HTML-escaped)."},
             },
         },
         "CheckoutSession": {
@@ -311,13 +301,11 @@ def openapi_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 },
                 "status": {"type": "string", "enum": ["open", "complete", "expired"]},
                 "payment_status": {"type": "string", "enum": ["unpaid", "paid"]},
-                "payment": {
-                    "anyOf": [{"type": "string", "pattern": "^pay_"}, {"type": "null"}],
-                    "description": "The succeeded payment once `status` is `complete`.",
-                },
-                "amount": amount,
-                "currency": {"type": "string", "enum": codes},
-                "reference": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                "payment": _nullable({"type": "string", "pattern": "^pay_"})
+                | {"description": "The succeeded payment once `status` is `complete`."},
+                "amount": AMOUNT,
+                "currency": CURRENCY_OUTPUT,
+                "reference": _nullable({"type": "string"}),
                 "success_url": {"type": "string"},
                 "cancel_url": {"type": "string"},
                 "expires_at": {

@@ -18,12 +18,40 @@ CURRENCY_CODES = [currency.code for currency in catalog.CURRENCIES]
 ID_PATTERN = {"type": "string", "minLength": 1, "maxLength": 255}
 
 
+# Schema pieces every module of the mock documents the same way (checkout and webhooks too).
+AMOUNT: dict[str, Any] = {
+    "type": "integer",
+    "minimum": LIMITS.amount_min,
+    "maximum": LIMITS.amount_max,
+    "description": "Minor units: 4999 is 49.99 EUR. Three-decimal currencies: a multiple of 10.",
+}
+CURRENCY_INPUT: dict[str, Any] = {
+    "type": "string",
+    "enum": CURRENCY_CODES + [code.lower() for code in CURRENCY_CODES],
+    "description": "ISO 4217, either case; responses use upper case.",
+}
+CURRENCY_OUTPUT: dict[str, Any] = {"type": "string", "enum": CURRENCY_CODES}
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _list_of(item: str) -> dict[str, Any]:
+    """The schema of a page of a list endpoint: newest first, `has_more` for the next page."""
+    return {
+        "type": "object",
+        "required": ["object", "data", "has_more"],
+        "properties": {
+            "object": {"const": "list"},
+            "data": {"type": "array", "items": _ref(item)},
+            "has_more": {"type": "boolean"},
+        },
+    }
 
 
 def _schemas() -> dict[str, Any]:
@@ -43,18 +71,8 @@ def _schemas() -> dict[str, Any]:
         "propertyNames": {"maxLength": LIMITS.metadata_key_max_length},
         "additionalProperties": {"type": "string", "maxLength": LIMITS.metadata_value_max_length},
     }
-    amount = {
-        "type": "integer",
-        "minimum": LIMITS.amount_min,
-        "maximum": LIMITS.amount_max,
-        "description": "Minor units: 4999 is 49.99 EUR. "
-        "Three-decimal currencies: a multiple of 10.",
-    }
-    currency_in = {
-        "type": "string",
-        "enum": CURRENCY_CODES + [code.lower() for code in CURRENCY_CODES],
-        "description": "ISO 4217, either case; responses use upper case.",
-    }
+    amount = AMOUNT
+    currency_in = CURRENCY_INPUT
     decline_codes = [item.decline_code for item in catalog.DECLINE_CODES]
     return {
         "Error": {
@@ -141,7 +159,7 @@ def _schemas() -> dict[str, Any]:
                 "id": {"type": "string", "pattern": "^pay_[A-Za-z0-9]+$"},
                 "object": {"const": "payment"},
                 "amount": amount,
-                "currency": {"type": "string", "enum": CURRENCY_CODES},
+                "currency": CURRENCY_OUTPUT,
                 "status": {"type": "string", "enum": ["succeeded", "failed"]},
                 "amount_refunded": {"type": "integer", "minimum": 0},
                 "refunded": {"type": "boolean"},
@@ -155,15 +173,7 @@ def _schemas() -> dict[str, Any]:
                 "livemode": {"const": False},
             },
         },
-        "PaymentList": {
-            "type": "object",
-            "required": ["object", "data", "has_more"],
-            "properties": {
-                "object": {"const": "list"},
-                "data": {"type": "array", "items": _ref("Payment")},
-                "has_more": {"type": "boolean"},
-            },
-        },
+        "PaymentList": _list_of("Payment"),
         "RefundCreate": {
             "type": "object",
             "additionalProperties": False,
@@ -191,7 +201,7 @@ def _schemas() -> dict[str, Any]:
                 "object": {"const": "refund"},
                 "payment": {"type": "string", "pattern": "^pay_"},
                 "amount": amount,
-                "currency": {"type": "string", "enum": CURRENCY_CODES},
+                "currency": CURRENCY_OUTPUT,
                 "status": {"const": "succeeded"},
                 "reason": _nullable({"type": "string", "enum": list(catalog.REFUND_REASONS)}),
                 "created": {"type": "integer"},

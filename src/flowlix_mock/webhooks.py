@@ -346,7 +346,7 @@ def openapi_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     """This module's endpoints and schemas for the OpenAPI document (paths relative to /v1)."""
     # The OpenAPI module's own helpers: the same headers and error responses as its paths.
     from .checkout import URL_PATTERN
-    from .openapi import _get, _id_parameter, _post, _ref, _responses
+    from .openapi import _get, _id_parameter, _list_of, _post, _ref, _responses
 
     limits = catalog.LIMITS
     list_parameters = [
@@ -403,15 +403,7 @@ def openapi_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 }
             },
         },
-        "WebhookEndpointList": {
-            "type": "object",
-            "required": ["object", "data", "has_more"],
-            "properties": {
-                "object": {"const": "list"},
-                "data": {"type": "array", "items": _ref("WebhookEndpoint")},
-                "has_more": {"type": "boolean"},
-            },
-        },
+        "WebhookEndpointList": _list_of("WebhookEndpoint"),
         "WebhookEndpointDeleted": {
             "type": "object",
             "required": ["id", "object", "deleted"],
@@ -442,15 +434,7 @@ def openapi_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 },
             },
         },
-        "EventList": {
-            "type": "object",
-            "required": ["object", "data", "has_more"],
-            "properties": {
-                "object": {"const": "list"},
-                "data": {"type": "array", "items": _ref("Event")},
-                "has_more": {"type": "boolean"},
-            },
-        },
+        "EventList": _list_of("Event"),
     }
     paths = {
         "/webhook_endpoints": {
