@@ -46,6 +46,7 @@ STABLE_PAGES = [
     "/go-live/",
     "/going-live/",
     "/reference/",
+    "/changelog/",
 ]
 
 # Contract section 15: what the dashboard links to (templates expanded from the catalog below).
