@@ -51,7 +51,15 @@ LIMIT_DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "URL length (`success_url`, `cancel_url`, webhook `url`)",
         "characters at most",
     ),
-    "retry_backoff_seconds": ("Recommended 5xx backoff", "seconds between attempts"),
+    "retry_backoff_seconds": (
+        "Recommended retry backoff (full jitter: a random wait up to each value)",
+        "seconds before the 2nd, 3rd and 4th attempt",
+    ),
+    "retry_max_attempts": ("Recommended attempts per request, retries included", "at most"),
+    "retry_total_seconds": (
+        "Recommended time for all attempts and waits of one request together",
+        "seconds at most",
+    ),
 }
 
 WHO_ACTS = {

@@ -34,14 +34,21 @@ MOCK_SEED = "flowlix-docs"
 # Snippets written to the contract for endpoints the mock does not serve yet (issue 3).
 PENDING_MOCK_ENDPOINTS: set[str] = set()
 
-# Backoff snippets must not really sleep: the delays they ask for, in order.
+# Backoff snippets must not really sleep: the waits they ask for, in order, each within bounds.
+# The retry helper waits a random time (full jitter) up to catalog.LIMITS.retry_backoff_seconds
+# for the nth retry, on top of any Retry-After (1 s on the mock's simulations).
+CEILINGS = catalog.LIMITS.retry_backoff_seconds
+JITTER = [(0, ceiling) for ceiling in CEILINGS]  # retries 1, 2, 3 after a 500
+AFTER_1S = [(1, 1 + ceiling) for ceiling in CEILINGS]  # after a 429 or 503 with Retry-After: 1
 SLEEP_SCHEDULES = {
-    "errors/retry_with_backoff.py": [1, 2, 4, 1, 2, 4],
-    "errors/retry_with_backoff_async.py": [1, 2, 4],
-    "errors/respect_retry_after.py": [1, 1],
-    "errors/recover_lost_response.py": [1],
-    "testing/simulate_failures.py": [1, 2, 1, 1, 1],
+    "errors/retry_with_backoff.py": [*JITTER, AFTER_1S[0], AFTER_1S[0], *JITTER],
+    "errors/retry_with_backoff_async.py": JITTER,
+    "errors/respect_retry_after.py": AFTER_1S[:2],
+    "errors/recover_lost_response.py": JITTER[:1],
+    "testing/simulate_failures.py": [*JITTER[:2], AFTER_1S[0], AFTER_1S[0], JITTER[0]],
+    "payments/store_payment_id.py": [],
 }
+
 
 # What printed output cannot prove: how many payments each order ended up with on the mock.
 PAYMENTS_PER_ORDER = {
@@ -50,6 +57,8 @@ PAYMENTS_PER_ORDER = {
         "order-1235": 1,  # the declined payment is stored as failed, once
         "order-1236": 0,  # a parameter error creates nothing
         "order-1237": 0,  # four 500s create nothing
+        "order-1238": 1,  # a 429, then the payment
+        "order-1239": 1,  # a 503, then the payment
     },
     "errors/retry_with_backoff_async.py": {"order-1234": 1, "order-1235": 0},
     "errors/respect_retry_after.py": {"order-1234": 1},
@@ -58,7 +67,9 @@ PAYMENTS_PER_ORDER = {
     "testing/prove_idempotency.py": {"order-1234": 1, "order-1235": 1},
     "errors/handle_errors.py": {"order-2001": 1, "order-2004": 0, "order-2005": 0},
     "monitoring/count_errors.py": {"order-1": 0, "order-5": 0, "order-7": 1},
-    "payments/store_payment_id.py": {"order-1234": 1, "order-1235": 1, "order-1236": 0},
+    # A decline, then one success, for each order: the third card was never charged.
+    "payments/store_payment_id.py": {"order-1234": 2, "order-1235": 2},
+    "payments/reconcile_payments.py": {"order-3001": 1, "order-3002": 1, "order-3003": 2},
 }
 
 # Snippets that never call the API (no request id to log).
@@ -217,7 +228,10 @@ def test_snippet(
         eval_example.run_print_check(example)
 
     if name in SLEEP_SCHEDULES:
-        assert delays == SLEEP_SCHEDULES[name]
+        bounds = SLEEP_SCHEDULES[name]
+        assert len(delays) == len(bounds), delays
+        for delay, (shortest, longest) in zip(delays, bounds, strict=True):
+            assert shortest <= delay <= longest, (delays, bounds)
     if name in PAYMENTS_PER_ORDER:
         with mock.client(api_key) as client:
             for order_id, expected in PAYMENTS_PER_ORDER[name].items():

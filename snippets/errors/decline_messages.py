@@ -55,7 +55,7 @@ def pay(client: httpx.Client, order_id: str, card: dict) -> str:
     response = client.post(
         "/payments",
         json={"amount": 4999, "currency": "EUR", "card": card, "reference": order_id},
-        headers={"Idempotency-Key": f"payment-{order_id}"},
+        headers={"Idempotency-Key": f"payment-{order_id}-1"},
     )
     request_id = response.headers.get("Flowlix-Request-Id")
     if response.status_code == 402:

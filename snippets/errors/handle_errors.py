@@ -42,7 +42,7 @@ def charge(
     test_simulation: str | None = None,
 ) -> str:
     """Charge an order and decide what to do for each possible outcome."""
-    headers = {"Idempotency-Key": f"payment-{order_id}"}
+    headers = {"Idempotency-Key": f"payment-{order_id}-1"}
     if test_simulation:  # test mode only: make the API fail the way production rarely does
         headers["Flowlix-Simulate"] = test_simulation
     try:

@@ -53,7 +53,7 @@ def create_checkout_session(
             "success_url": f"{SHOP_URL}/checkout/success",
             "cancel_url": f"{SHOP_URL}/checkout/cancel?order={order_id}",
         },
-        headers={"Idempotency-Key": f"checkout-{order_id}"},
+        headers={"Idempotency-Key": f"checkout-{order_id}-1"},
     )
     response.raise_for_status()
     return response.json()

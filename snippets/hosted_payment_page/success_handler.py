@@ -91,7 +91,7 @@ with flowlix_client() as client:
                 "success_url": "http://localhost:8000/checkout/success",
                 "cancel_url": "http://localhost:8000/checkout/cancel",
             },
-            headers={"Idempotency-Key": "checkout-order-1234"},
+            headers={"Idempotency-Key": "checkout-order-1234-1"},
         )
         created.raise_for_status()
         session = created.json()

@@ -75,7 +75,7 @@ card = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030, "cvc": 
 simulations = ["server_error"] * 4 + ["rate_limit"] * 2 + [None] * 3
 with flowlix_client(counter) as client:
     for index, simulation in enumerate(simulations, start=1):
-        headers = {"Idempotency-Key": f"payment-order-{index}"}
+        headers = {"Idempotency-Key": f"payment-order-{index}-1"}
         if simulation:
             headers["Flowlix-Simulate"] = simulation
         try:

@@ -71,7 +71,7 @@ with flowlix_client() as client:
                     "card": card,
                     "reference": f"order-{index}",
                 },
-                headers={"Idempotency-Key": f"payment-order-{index}"},
+                headers={"Idempotency-Key": f"payment-order-{index}-1"},
             )
         except httpx.HTTPError as error:
             sys.exit(f"could not reach Flowlix: {error!r}")

@@ -59,7 +59,7 @@ with flowlix_client() as client:
         payment = client.post(
             "/payments",
             json={"amount": 4999, "currency": "EUR", "card": card, "reference": "order-1234"},
-            headers={"Idempotency-Key": "payment-order-1234"},
+            headers={"Idempotency-Key": "payment-order-1234-1"},
         ).json()
         client.get(f"/payments/{payment['id']}")
         client.get("/payments/pay_unknown")

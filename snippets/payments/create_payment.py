@@ -51,13 +51,17 @@ def flowlix_client() -> httpx.Client:
 
 
 def create_payment(
-    client: httpx.Client, order_id: str, amount: int, currency: str, card: dict
+    client: httpx.Client, order_id: str, attempt: int, amount: int, currency: str, card: dict
 ) -> dict:
-    """Charge `amount` minor units for an order; a retry with the same order charges once."""
+    """Charge `amount` minor units for an order's payment attempt (numbered 1, 2, ...).
+
+    Save the attempt number with the order before calling this: a retry of the same attempt
+    sends the same key and charges at most once; another card after a decline is attempt 2.
+    """
     response = client.post(
         "/payments",
         json={"amount": amount, "currency": currency, "card": card, "reference": order_id},
-        headers={"Idempotency-Key": f"payment-{order_id}"},
+        headers={"Idempotency-Key": f"payment-{order_id}-{attempt}"},
     )
     if response.is_error:
         raise FlowlixError(response)
@@ -67,7 +71,7 @@ def create_payment(
 card = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
 with flowlix_client() as client:
     try:
-        payment = create_payment(client, "order-1234", 4999, "EUR", card)
+        payment = create_payment(client, "order-1234", 1, 4999, "EUR", card)
     except FlowlixError as error:
         sys.exit(f"payment failed: {error.type} {error.code} {error.decline_code or ''}")
     except httpx.HTTPError as error:

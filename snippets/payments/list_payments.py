@@ -59,7 +59,7 @@ with flowlix_client() as client:
             client.post(
                 "/payments",
                 json={"amount": 1000, "currency": "EUR", "card": card, "reference": order_id},
-                headers={"Idempotency-Key": f"payment-{order_id}"},
+                headers={"Idempotency-Key": f"payment-{order_id}-1"},
             )
         # A small page size shows the paging; use up to 100 in production.
         for payment in iter_payments(client, page_size=2):

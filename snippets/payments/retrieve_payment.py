@@ -48,7 +48,7 @@ with flowlix_client() as client:
         created = client.post(
             "/payments",
             json={"amount": 2500, "currency": "GBP", "card": card, "reference": "order-1234"},
-            headers={"Idempotency-Key": "payment-order-1234"},
+            headers={"Idempotency-Key": "payment-order-1234-1"},
         )
         created.raise_for_status()
         payment = retrieve_payment(client, created.json()["id"])

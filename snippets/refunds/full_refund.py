@@ -50,7 +50,7 @@ with flowlix_client() as client:
         payment = client.post(
             "/payments",
             json={"amount": 4999, "currency": "EUR", "card": card, "reference": "order-1234"},
-            headers={"Idempotency-Key": "payment-order-1234"},
+            headers={"Idempotency-Key": "payment-order-1234-1"},
         ).json()
         refund = refund_in_full(client, "order-1234", payment["id"])
         print(refund["id"], refund["status"], refund["amount"], refund["currency"])

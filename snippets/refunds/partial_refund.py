@@ -61,7 +61,7 @@ with flowlix_client() as client:
         payment = client.post(
             "/payments",
             json={"amount": 4999, "currency": "EUR", "card": card, "reference": "order-1234"},
-            headers={"Idempotency-Key": "payment-order-1234"},
+            headers={"Idempotency-Key": "payment-order-1234-1"},
         ).json()
         print(refund_part(client, "order-1234", 1, payment["id"], 1000)["amount"])
         #> 1000

@@ -21,7 +21,7 @@ def charge_order(
     response = client.post(
         "/payments",
         json={"amount": amount, "currency": "EUR", "card": card, "reference": order_id},
-        headers={**(headers or {}), "Idempotency-Key": f"payment-{order_id}"},
+        headers={**(headers or {}), "Idempotency-Key": f"payment-{order_id}-1"},
     )
     if response.status_code == 402:
         return {"paid": False, "decline_code": response.json()["error"]["decline_code"]}

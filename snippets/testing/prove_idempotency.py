@@ -27,7 +27,7 @@ def pay(client: httpx.Client, order_id: str, amount: int = 4999) -> httpx.Respon
     response = client.post(
         "/payments",
         json={"amount": amount, "currency": "EUR", "card": card, "reference": order_id},
-        headers={"Idempotency-Key": f"payment-{order_id}"},
+        headers={"Idempotency-Key": f"payment-{order_id}-1"},
     )
     logger.info(
         "%s: %s request_id=%s",

@@ -49,7 +49,7 @@ def run_scenario(client: httpx.Client, number: str) -> tuple[str, dict]:
     response = client.post(
         "/payments",
         json={"amount": 1000, "currency": "EUR", "card": card, "reference": order_id},
-        headers={"Idempotency-Key": f"payment-{order_id}"},
+        headers={"Idempotency-Key": f"payment-{order_id}-1"},
     )
     logger.info(
         "%s: %s request_id=%s",

@@ -116,7 +116,7 @@ with flowlix_client() as client:
         client.post(
             "/payments",
             json={"amount": 4999, "currency": "EUR", "card": card, "reference": "order-1234"},
-            headers={"Idempotency-Key": "payment-order-1234"},
+            headers={"Idempotency-Key": "payment-order-1234-1"},
         ).raise_for_status()
         deadline = time.monotonic() + 10
         while not inbox.types() and time.monotonic() < deadline:

@@ -105,7 +105,7 @@ async def main() -> None:
             payment = await client.post(
                 "/payments",
                 json={"amount": 4999, "currency": "EUR", "card": card, "reference": "order-1234"},
-                headers={"Idempotency-Key": "payment-order-1234"},
+                headers={"Idempotency-Key": "payment-order-1234-1"},
             )
             refund = await client.post(
                 "/refunds",

@@ -59,7 +59,9 @@ ERROR_TYPES: tuple[ErrorTypeInfo, ...] = (
         "card_error",
         (402,),
         "The card was declined by the issuer or is invalid.",
-        "Only for soft declines, and only after the customer acts (see the decline codes).",
+        "Not as a retry. A soft decline can succeed as a new attempt (a new `Idempotency-Key`): "
+        "after the customer acts, or once automatically after a short wait for "
+        "`processing_error` (see the decline codes).",
         "Show the customer-safe message for the `decline_code` and let the customer try "
         "again or use another card.",
     ),
@@ -180,7 +182,7 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         "invalid_request_error",
         "The `Idempotency-Key` header is empty, longer than 255 characters, or not printable "
         "ASCII.",
-        "Derive the key from your order, such as `payment-order-1234`.",
+        "Derive the key from the payment attempt, such as `payment-order-1234-1`.",
     ),
     ErrorCode(
         "idempotency_key_reused",
@@ -584,6 +586,8 @@ class Limits:
     webhook_timeout_seconds: int = 5
     webhook_retry_schedule_seconds: tuple[int, ...] = (5, 30, 120, 600, 1800)
     retry_backoff_seconds: tuple[int, ...] = (1, 2, 4)
+    retry_max_attempts: int = 4
+    retry_total_seconds: int = 15
 
 
 LIMITS = Limits()

@@ -7,7 +7,7 @@ def test_checkout_charges_once(flowlix_client):
     response = flowlix_client.post(
         "/payments",
         json={...},
-        headers={"Idempotency-Key": "payment-order-1234"},
+        headers={"Idempotency-Key": "payment-order-1234-1"},
     )
     assert response.status_code == 201
 ```
