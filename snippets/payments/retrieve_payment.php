@@ -1,0 +1,105 @@
+<?php
+// Retrieve a payment by the id you stored with the order.
+// PHP 8.2 or later with the curl extension, no Composer packages: php retrieve_payment.php
+declare(strict_types=1);
+
+final class FlowlixError extends Exception
+{
+    public function __construct(public readonly int $status, public readonly array $error, public readonly ?string $requestId)
+    {
+        parent::__construct("$status {$error['type']} {$error['code']} (request id $requestId)");
+    }
+}
+
+final class NetworkError extends Exception
+{
+}
+
+final class Flowlix
+{
+    public function __construct(private string $apiKey, private string $apiBase = 'https://api.flowlix.eu/v1')
+    {
+    }
+
+    public function request(string $method, string $path, ?array $body = null, ?string $idempotencyKey = null): array
+    {
+        $headers = ["Authorization: Bearer {$this->apiKey}"];
+        if ($idempotencyKey !== null) {
+            $headers[] = "Idempotency-Key: $idempotencyKey";
+        }
+        $options = [
+            CURLOPT_CUSTOMREQUEST => $method,
+            CURLOPT_RETURNTRANSFER => true,
+            CURLOPT_CONNECTTIMEOUT => 5,
+            CURLOPT_TIMEOUT => 10, // never wait forever on the network
+        ];
+        if ($body !== null) {
+            $headers[] = 'Content-Type: application/json';
+            $options[CURLOPT_POSTFIELDS] = json_encode($body, JSON_THROW_ON_ERROR);
+        }
+        $responseHeaders = [];
+        $options[CURLOPT_HTTPHEADER] = $headers;
+        $options[CURLOPT_HEADERFUNCTION] = function ($curl, string $line) use (&$responseHeaders): int {
+            if (str_contains($line, ':')) {
+                [$name, $value] = explode(':', $line, 2);
+                $responseHeaders[strtolower($name)] = trim($value);
+            }
+            return strlen($line);
+        };
+        $curl = curl_init($this->apiBase . $path);
+        curl_setopt_array($curl, $options);
+        $raw = curl_exec($curl);
+        if ($raw === false) {
+            throw new NetworkError(curl_error($curl));
+        }
+        $status = curl_getinfo($curl, CURLINFO_RESPONSE_CODE);
+        // Flowlix support finds any call by its request id: keep it in your logs.
+        $requestId = $responseHeaders['flowlix-request-id'] ?? null;
+        fwrite(STDERR, "$method $path -> $status request_id=$requestId\n");
+        $data = json_decode($raw, true) ?? ['error' => ['type' => 'api_error', 'code' => null]];
+        if ($status >= 400) {
+            throw new FlowlixError($status, $data['error'], $requestId);
+        }
+        return $data;
+    }
+}
+
+// The payment, or null when this account has no payment with that id.
+function retrieve_payment(Flowlix $flowlix, string $paymentId): ?array
+{
+    try {
+        return $flowlix->request('GET', '/payments/' . rawurlencode($paymentId));
+    } catch (FlowlixError $error) {
+        if ($error->status === 404) {
+            return null;
+        }
+        throw $error;
+    }
+}
+
+$apiKey = getenv('FLOWLIX_API_KEY');
+if (!$apiKey) {
+    fwrite(STDERR, "FLOWLIX_API_KEY is not set: export your Flowlix secret key and run again.\n");
+    exit(1);
+}
+$flowlix = new Flowlix($apiKey, getenv('FLOWLIX_API_BASE') ?: 'https://api.flowlix.eu/v1');
+try {
+    $card = ['number' => '5555555555554444', 'exp_month' => 12, 'exp_year' => 2030, 'cvc' => '123'];
+    $created = $flowlix->request('POST', '/payments', body: [
+        'amount' => 2500, 'currency' => 'GBP', 'card' => $card, 'reference' => 'order-1234',
+    ], idempotencyKey: 'payment-order-1234-1');
+    $payment = retrieve_payment($flowlix, $created['id']);
+    echo "{$payment['id']} {$payment['status']} {$payment['amount']} {$payment['currency']}\n";
+    echo "refunded so far: {$payment['amount_refunded']} card ending {$payment['card']['last4']}\n";
+    echo 'unknown id: ' . var_export(retrieve_payment($flowlix, 'pay_doesnotexist0000000000'), true) . "\n";
+} catch (FlowlixError $error) {
+    fwrite(STDERR, "Flowlix answered {$error->getMessage()}\n");
+    exit(1);
+} catch (NetworkError $error) {
+    fwrite(STDERR, "could not reach Flowlix: {$error->getMessage()}\n");
+    exit(1);
+}
+// Output:
+// pay_x8t6Oi3v9NsIgAYAWsoXr04Y succeeded 2500 GBP
+// refunded so far: 0 card ending 4444
+// unknown id: NULL

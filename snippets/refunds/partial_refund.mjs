@@ -1,0 +1,70 @@
+// Refund part of a payment; number each refund of an order so each key means one refund.
+// Node.js 20 or later, no packages: FLOWLIX_API_KEY=... node partial_refund.mjs
+const API_BASE = process.env.FLOWLIX_API_BASE ?? "https://api.flowlix.eu/v1";
+const API_KEY = process.env.FLOWLIX_API_KEY;
+if (!API_KEY) {
+  console.error("FLOWLIX_API_KEY is not set: export your Flowlix secret key and run again.");
+  process.exit(1);
+}
+
+class FlowlixError extends Error {
+  constructor(status, error, requestId) {
+    super(`${status} ${error.type} ${error.code} (request id ${requestId})`);
+    Object.assign(this, { status, type: error.type, code: error.code, requestId });
+  }
+}
+
+async function flowlix(method, path, { body, idempotencyKey } = {}) {
+  const response = await fetch(API_BASE + path, {
+    method,
+    headers: {
+      Authorization: `Bearer ${API_KEY}`,
+      ...(body && { "Content-Type": "application/json" }),
+      ...(idempotencyKey && { "Idempotency-Key": idempotencyKey }),
+    },
+    body: body && JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000), // never wait forever on the network
+  });
+  // Flowlix support finds any call by its request id: keep it in your logs.
+  const requestId = response.headers.get("Flowlix-Request-Id");
+  console.error(`${method} ${path} -> ${response.status} request_id=${requestId}`);
+  const data = await response.json().catch(() => ({ error: { type: "api_error" } }));
+  if (!response.ok) throw new FlowlixError(response.status, data.error, requestId);
+  return data;
+}
+
+// Refund `amount` minor units as the order's refund number `refundNumber`.
+async function refundPart(orderId, refundNumber, paymentId, amount) {
+  return flowlix("POST", "/refunds", {
+    body: { payment: paymentId, amount, reason: "requested_by_customer" },
+    idempotencyKey: `refund-${orderId}-${refundNumber}`,
+  });
+}
+
+const card = { number: "4111111111111111", exp_month: 12, exp_year: 2030, cvc: "123" };
+try {
+  let payment = await flowlix("POST", "/payments", {
+    body: { amount: 4999, currency: "EUR", card, reference: "order-1234" },
+    idempotencyKey: "payment-order-1234-1",
+  });
+  console.log((await refundPart("order-1234", 1, payment.id, 1000)).amount);
+  console.log((await refundPart("order-1234", 2, payment.id, 1500)).amount);
+
+  payment = await flowlix("GET", `/payments/${payment.id}`);
+  console.log("refunded so far:", payment.amount_refunded, "fully:", payment.refunded);
+
+  try {
+    await refundPart("order-1234", 3, payment.id, 5000);
+  } catch (error) {
+    if (!(error instanceof FlowlixError && error.status === 400)) throw error;
+    console.log("refused:", error.code);
+  }
+} catch (error) {
+  console.error(error instanceof FlowlixError ? `Flowlix answered ${error.message}` : `could not reach Flowlix: ${error.cause?.code ?? error.cause?.message ?? error.message}`);
+  process.exit(1);
+}
+// Output:
+// 1000
+// 1500
+// refunded so far: 2500 fully: false
+// refused: amount_too_large
