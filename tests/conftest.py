@@ -28,25 +28,46 @@ def find_chromium() -> str | None:
     return None
 
 
-def _install_chromium() -> None:
-    """Install a browser for Playwright where none is present (runs once, in the controller)."""
-    if find_chromium() is not None:
+def php_with_curl() -> bool:
+    """PHP's command line with the curl extension, which the PHP snippets need."""
+    if shutil.which("php") is None:
+        return False
+    probe = ["php", "-r", "exit(extension_loaded('curl') ? 0 : 1);"]
+    return subprocess.run(probe, capture_output=True, timeout=30).returncode == 0
+
+
+def missing_debian_packages() -> list[str]:
+    """What the tests need from Debian and this machine lacks: a browser, PHP, jq."""
+    missing = [] if find_chromium() is not None else ["chromium"]
+    if not php_with_curl():
+        missing += ["php-cli", "php-curl"]
+    if shutil.which("jq") is None:
+        missing.append("jq")
+    return missing
+
+
+def _install_test_tools() -> None:
+    """Install what the tests need where it is missing (runs once, in the controller)."""
+    missing = missing_debian_packages()
+    if not missing:
         return
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
         env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
         subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
             check=True,
             env=env,
         )
-    else:  # GitHub Actions and other machines without root: Playwright's Chromium
+    elif "chromium" in missing:
+        # GitHub Actions and other machines without root: Playwright's Chromium (the workflow
+        # installs PHP and jq with apt-get before `make test`).
         subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"], check=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("PYTEST_XDIST_WORKER") is None:
-        _install_chromium()
+        _install_test_tools()
 
 
 @pytest.fixture(scope="session")

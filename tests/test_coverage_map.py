@@ -73,13 +73,91 @@ def problems(mapping: object, items: tuple[str, ...], root: Path) -> list[str]:
     return found
 
 
-def test_coverage_map_is_complete() -> None:
+def load_map() -> tuple[dict, dict]:
+    """The checklist part of the map, and its `flows` part (each flow in every language)."""
     mapping = yaml.safe_load(COVERAGE_FILE.read_text(encoding="utf-8"))
+    flows = mapping.pop("flows", None)
+    return mapping, flows
+
+
+def test_coverage_map_is_complete() -> None:
+    mapping, _ = load_map()
     assert problems(mapping, CHECKLIST_ITEMS, ROOT) == []
 
 
+LANGUAGES = {"python": ".py", "node": ".mjs", "php": ".php", "curl": ".sh"}
+
+
+def flow_problems(flows: object, root: Path) -> list[str]:
+    """Everything wrong with the flows map; empty when every flow is shown in every language."""
+    if not isinstance(flows, dict) or not flows:
+        return ["the map has no flows: flow -> {python, node, php, curl: [files]}"]
+    found: list[str] = []
+    listed: set[Path] = set()
+    for name, languages in flows.items():
+        if not isinstance(languages, dict) or set(languages) != set(LANGUAGES):
+            found.append(f"{name}: needs exactly {sorted(LANGUAGES)}")
+            continue
+        for language, files in languages.items():
+            if not isinstance(files, list) or not files:
+                found.append(f"{name}: no {language} program")
+                continue
+            for file in files:
+                path = root / str(file)
+                if not path.is_file() or path.suffix != LANGUAGES[language]:
+                    found.append(f"{name}: {file} is not a {language} program that exists")
+                listed.add(path.resolve())
+    for suffix in (".mjs", ".php", ".sh"):
+        for program in sorted((root / "snippets").rglob(f"*{suffix}")):
+            if program.resolve() not in listed:
+                found.append(f"{program.relative_to(root)}: in no flow")
+    return found
+
+
+def test_every_flow_is_shown_in_every_language() -> None:
+    _, flows = load_map()
+    assert flow_problems(flows, ROOT) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "files", "expected"),
+    [
+        (
+            "f: {python: [snippets/a.py], node: [snippets/a.mjs], php: [snippets/a.php]}",
+            (),
+            "exactly",
+        ),
+        (
+            "f: {python: [snippets/a.py], node: [], php: [snippets/a.php], curl: [snippets/a.sh]}",
+            ("a.py", "a.php", "a.sh"),
+            "no node program",
+        ),
+        (
+            "f: {python: [snippets/a.py], node: [snippets/a.py], php: [snippets/a.php],"
+            " curl: [snippets/a.sh]}",
+            ("a.py", "a.php", "a.sh"),
+            "is not a node program",
+        ),
+        (
+            "f: {python: [snippets/a.py], node: [snippets/a.mjs], php: [snippets/a.php],"
+            " curl: [snippets/a.sh]}",
+            ("a.py", "a.mjs", "a.php", "a.sh", "b.mjs"),
+            "b.mjs: in no flow",
+        ),
+    ],
+)
+def test_the_flow_check_fails_on_bad_maps(
+    tmp_path: Path, text: str, files: tuple[str, ...], expected: str
+) -> None:
+    for name in files:
+        (tmp_path / "snippets").mkdir(exist_ok=True)
+        (tmp_path / "snippets" / name).write_text("x\n")
+    found = flow_problems(yaml.safe_load(text), tmp_path)
+    assert any(expected in problem for problem in found), found
+
+
 def test_operational_items_are_few() -> None:
-    mapping = yaml.safe_load(COVERAGE_FILE.read_text(encoding="utf-8"))
+    mapping, _ = load_map()
     operational = [item for item, entry in mapping.items() if isinstance(entry, dict)]
     assert operational == ["obtain-live-key"]
 
@@ -110,9 +188,21 @@ def write_map(tmp_path: Path, text: str, snippets: tuple[str, ...] = ("a/one.py"
     [
         ("x: [snippets/a/one.py]\n", ("a/one.py",), "y: not in the map"),
         ("x: [snippets/a/one.py]\ny: []\n", ("a/one.py",), "y: no snippets"),
-        ("x: [snippets/a/one.py]\ny: [snippets/a/gone.py]\n", ("a/one.py",), "does not exist"),
-        ("x: [snippets/a/one.py]\ny: [snippets/a/one.py]\n", ("a/one.py", "b/two.py"), "b/two.py"),
-        ("x: [snippets/a/one.py]\ny: {operational: ''}\n", ("a/one.py",), "one-line reason"),
+        (
+            "x: [snippets/a/one.py]\ny: [snippets/a/gone.py]\n",
+            ("a/one.py",),
+            "does not exist",
+        ),
+        (
+            "x: [snippets/a/one.py]\ny: [snippets/a/one.py]\n",
+            ("a/one.py", "b/two.py"),
+            "b/two.py",
+        ),
+        (
+            "x: [snippets/a/one.py]\ny: {operational: ''}\n",
+            ("a/one.py",),
+            "one-line reason",
+        ),
     ],
 )
 def test_the_map_check_fails_on_bad_maps(

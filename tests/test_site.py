@@ -377,7 +377,9 @@ def includes() -> dict[str, list[tuple[Path, str | None]]]:
 
 
 def snippet_files() -> list[str]:
-    return sorted(str(p.relative_to(ROOT)) for p in SNIPPETS.rglob("*.py"))
+    """Every program under snippets/: Python, and the Node.js, PHP and curl ports."""
+    programs = [p for suffix in ("py", "mjs", "php", "sh") for p in SNIPPETS.rglob(f"*.{suffix}")]
+    return sorted(str(p.relative_to(ROOT)) for p in programs)
 
 
 def section_text(snippet: Path, section: str | None) -> str:

@@ -35,19 +35,20 @@ SNIPPETS_DIR = ROOT / "snippets"
 SUFFIXES = {".mjs": "node", ".php": "php", ".sh": "curl"}
 PROGRAMS = sorted(path for suffix in SUFFIXES for path in SNIPPETS_DIR.rglob(f"*{suffix}"))
 
-RULES = ("key-literal", "key-from-env", "idempotency-key", "timeout", "http-url", "card-number")
+RULES = (
+    "key-literal",
+    "key-from-env",
+    "idempotency-key",
+    "timeout",
+    "http-url",
+    "card-number",
+)
 OPT_OUT = re.compile(r"snippet-rules:\s*([a-z-]+)")
 ALLOWED_OPT_OUTS = {
     # The customer's browser submits the hosted page's card form and the 3-D Secure challenge,
     # not our API client; the programs do it in test mode to play the customer.
-    *(
-        (f"hosted_payment_page/success_handler{suffix}", "idempotency-key")
-        for suffix in SUFFIXES
-    ),
-    *(
-        (f"three_d_secure/direct_api_payment{suffix}", "idempotency-key")
-        for suffix in SUFFIXES
-    ),
+    *((f"hosted_payment_page/success_handler{suffix}", "idempotency-key") for suffix in SUFFIXES),
+    *((f"three_d_secure/direct_api_payment{suffix}", "idempotency-key") for suffix in SUFFIXES),
 }
 
 KEY_LITERAL = re.compile(r"fl_(test|live)_sk_[A-Za-z0-9]{8,}")
@@ -190,21 +191,33 @@ class Checker:
     def check_node(self) -> None:
         for offset, call in method_calls(self.source):
             if self.names_post(call) and not re.search(r"idempotencyKey|Idempotency-Key", call):
-                self.report("idempotency-key", offset, f"POST without Idempotency-Key: {call[:60]}")
+                self.report(
+                    "idempotency-key",
+                    offset,
+                    f"POST without Idempotency-Key: {call[:60]}",
+                )
         for offset, call in calls(self.source, "fetch"):
             if "AbortSignal.timeout(" not in call:
                 self.report("timeout", offset, "fetch() without signal: AbortSignal.timeout()")
             method = re.search(r"\bmethod\b\s*(:\s*(['\"]?)(\w+))?", call)
             can_post = method and method.group(3) not in {"GET", "HEAD", "DELETE"}
             if can_post and "Idempotency-Key" not in call:
-                self.report("idempotency-key", offset, "fetch() with a method, no Idempotency-Key")
+                self.report(
+                    "idempotency-key",
+                    offset,
+                    "fetch() with a method, no Idempotency-Key",
+                )
         for offset, call in calls(self.source, r"console\.(log|error|info|warn|debug)"):
             self.check_output(offset, call)
 
     def check_php(self) -> None:
         for offset, call in method_calls(self.source):
             if self.names_post(call) and not re.search(r"idempotencyKey|Idempotency-Key", call):
-                self.report("idempotency-key", offset, f"POST without Idempotency-Key: {call[:60]}")
+                self.report(
+                    "idempotency-key",
+                    offset,
+                    f"POST without Idempotency-Key: {call[:60]}",
+                )
         for offset, body in functions(self.source):
             if "curl_exec(" not in body:
                 continue
@@ -213,12 +226,21 @@ class Checker:
             if re.search(r"CURLOPT_(POST|POSTFIELDS|CUSTOMREQUEST)\b", body) and (
                 "Idempotency-Key" not in body
             ):
-                self.report("idempotency-key", offset, "a POST-capable request, no Idempotency-Key")
+                self.report(
+                    "idempotency-key",
+                    offset,
+                    "a POST-capable request, no Idempotency-Key",
+                )
         statements = [
-            (match.start(), self.source[match.start() : self.source.find(";", match.start())])
+            (
+                match.start(),
+                self.source[match.start() : self.source.find(";", match.start())],
+            )
             for match in re.finditer(r"\b(echo|print)\b", self.source)
         ]
-        statements += list(calls(self.source, r"(printf|fwrite|fprintf|error_log|var_dump|print_r)"))
+        statements += list(
+            calls(self.source, r"(printf|fwrite|fprintf|error_log|var_dump|print_r)")
+        )
         for offset, statement in statements:
             self.check_output(offset, statement)
 
@@ -230,7 +252,11 @@ class Checker:
             sends_data = re.search(r"--data|--json|--form|(^|\s)-[dF]\s", command)
             posts = re.search(r"\bPOST\b", command) or ("curl" in words and sends_data)
             if posts and "Idempotency-Key" not in command:
-                self.report("idempotency-key", offset, f"POST without Idempotency-Key: {command[:60]}")
+                self.report(
+                    "idempotency-key",
+                    offset,
+                    f"POST without Idempotency-Key: {command[:60]}",
+                )
             for match in re.finditer(r"\b(echo|printf)\b[^|;&]*", command):
                 self.check_output(offset, match.group())
 
@@ -265,7 +291,11 @@ def test_expected_output_has_no_card_number(path: Path) -> None:
 BAD_EXAMPLES = [
     # node
     ("node", "key-literal", 'const key = "fl_test_sk_abcdefghijklmnopqrstuvwx";\n'),
-    ("node", "key-from-env", 'fetch(url, {headers: {Authorization: "Bearer abc123"}});\n'),
+    (
+        "node",
+        "key-from-env",
+        'fetch(url, {headers: {Authorization: "Bearer abc123"}});\n',
+    ),
     ("node", "key-from-env", "const h = {Authorization: `Bearer ${token}`};\n"),
     ("node", "idempotency-key", 'await flowlix("POST", "/payments", { body });\n'),
     (
@@ -273,8 +303,16 @@ BAD_EXAMPLES = [
         "idempotency-key",
         'fetch(url, { method: "POST", body, signal: AbortSignal.timeout(5000) });\n',
     ),
-    ("node", "idempotency-key", "fetch(url, { method, body, signal: AbortSignal.timeout(1) });\n"),
-    ("node", "timeout", "const response = await fetch(API_BASE + path, { headers });\n"),
+    (
+        "node",
+        "idempotency-key",
+        "fetch(url, { method, body, signal: AbortSignal.timeout(1) });\n",
+    ),
+    (
+        "node",
+        "timeout",
+        "const response = await fetch(API_BASE + path, { headers });\n",
+    ),
     ("node", "http-url", 'const API_BASE = "http://api.flowlix.eu/v1";\n'),
     ("node", "card-number", 'console.log("paid with 4111 1111 1111 1111");\n'),
     ("node", "card-number", "console.error(`card ${card.number}`);\n"),
@@ -289,17 +327,41 @@ BAD_EXAMPLES = [
         "function pay() {\n  curl_setopt_array($c, [CURLOPT_POSTFIELDS => $json,"
         " CURLOPT_TIMEOUT => 10]);\n  curl_exec($c);\n}\n",
     ),
-    ("php", "timeout", "function get($c) {\n  curl_setopt($c, CURLOPT_URL, $u);\n  curl_exec($c);\n}\n"),
+    (
+        "php",
+        "timeout",
+        "function get($c) {\n  curl_setopt($c, CURLOPT_URL, $u);\n  curl_exec($c);\n}\n",
+    ),
     ("php", "http-url", "$base = 'http://api.flowlix.eu/v1';\n"),
     ("php", "card-number", 'echo "card 4111111111111111\\n";\n'),
     ("php", "card-number", "fwrite(STDERR, \"card {$card['number']}\\n\");\n"),
     # curl
-    ("curl", "key-literal", "export FLOWLIX_API_KEY=fl_test_sk_abcdefghijklmnopqrstuvwx\n"),
-    ("curl", "key-from-env", 'curl --max-time 5 -H "Authorization: Bearer abc123" "$url"\n'),
-    ("curl", "key-from-env", 'curl --max-time 5 -H "Authorization: Bearer $token" "$url"\n'),
-    ("curl", "idempotency-key", 'curl --max-time 10 "$API_BASE/refunds" \\\n  --data "$body"\n'),
+    (
+        "curl",
+        "key-literal",
+        "export FLOWLIX_API_KEY=fl_test_sk_abcdefghijklmnopqrstuvwx\n",
+    ),
+    (
+        "curl",
+        "key-from-env",
+        'curl --max-time 5 -H "Authorization: Bearer abc123" "$url"\n',
+    ),
+    (
+        "curl",
+        "key-from-env",
+        'curl --max-time 5 -H "Authorization: Bearer $token" "$url"\n',
+    ),
+    (
+        "curl",
+        "idempotency-key",
+        'curl --max-time 10 "$API_BASE/refunds" \\\n  --data "$body"\n',
+    ),
     ("curl", "idempotency-key", "flowlix POST /payments --data @body.json\n"),
-    ("curl", "timeout", 'curl --silent "$API_BASE/payments" -H "Authorization: Bearer $KEY"\n'),
+    (
+        "curl",
+        "timeout",
+        'curl --silent "$API_BASE/payments" -H "Authorization: Bearer $KEY"\n',
+    ),
     ("curl", "http-url", "API_BASE=http://api.flowlix.eu/v1\n"),
     ("curl", "card-number", "echo paid with 4111111111111111\n"),
     ("curl", "card-number", 'echo "card $number"\n'),
@@ -321,17 +383,32 @@ def test_every_rule_has_a_bad_example_in_every_language() -> None:
 
 
 GOOD_EXAMPLES = [
-    ("node", 'const key = process.env.FLOWLIX_API_KEY;\nconst h = {Authorization: `Bearer ${key}`};\n'),
-    ("node", 'await flowlix("POST", "/refunds", { body, idempotencyKey: `refund-${id}-1` });\n'),
-    ("node", 'console.log(`${payment.card.brand} ending in ${payment.card.last4}`);\n'),
-    ("node", 'fetch(url, { signal: AbortSignal.timeout(10_000) });\n'),
-    ("php", "$key = getenv('FLOWLIX_API_KEY');\n$h = [\"Authorization: Bearer $key\"];\n"),
-    ("php", "$flowlix->request('POST', '/refunds', body: $b, idempotencyKey: \"refund-$id\");\n"),
+    (
+        "node",
+        "const key = process.env.FLOWLIX_API_KEY;\nconst h = {Authorization: `Bearer ${key}`};\n",
+    ),
+    (
+        "node",
+        'await flowlix("POST", "/refunds", { body, idempotencyKey: `refund-${id}-1` });\n',
+    ),
+    ("node", "console.log(`${payment.card.brand} ending in ${payment.card.last4}`);\n"),
+    ("node", "fetch(url, { signal: AbortSignal.timeout(10_000) });\n"),
+    (
+        "php",
+        "$key = getenv('FLOWLIX_API_KEY');\n$h = [\"Authorization: Bearer $key\"];\n",
+    ),
+    (
+        "php",
+        "$flowlix->request('POST', '/refunds', body: $b, idempotencyKey: \"refund-$id\");\n",
+    ),
     ("php", "echo \"{$payment['card']['last4']}\\n\";\n"),
-    ("curl", 'curl --max-time 10 -H "Authorization: Bearer $FLOWLIX_API_KEY" "$API_BASE/x"\n'),
+    (
+        "curl",
+        'curl --max-time 10 -H "Authorization: Bearer $FLOWLIX_API_KEY" "$API_BASE/x"\n',
+    ),
     ("curl", 'flowlix POST /refunds --header "Idempotency-Key: refund-$1" --data @f\n'),
     ("curl", "curl --max-time 5 http://127.0.0.1:8000/x\n"),
-    ("curl", "echo \"order 20260101 for 49.99 EUR\"\n"),
+    ("curl", 'echo "order 20260101 for 49.99 EUR"\n'),
 ]
 
 

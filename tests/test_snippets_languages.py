@@ -168,7 +168,10 @@ def results(mock: MockServer) -> dict[str, Result]:
         started = time.monotonic()
         completed = run(program, program_env(mock, program), mock.ca_file)
         return Result(
-            completed.returncode, completed.stdout, completed.stderr, time.monotonic() - started
+            completed.returncode,
+            completed.stdout,
+            completed.stderr,
+            time.monotonic() - started,
         )
 
     ordered = sorted(PROGRAMS, key=lambda path: flow(path) not in SLOW)
@@ -212,7 +215,10 @@ def test_every_flow_in_every_language() -> None:
     flows = {flow(path) for path in PROGRAMS}
     for name in flows:
         for language in LANGUAGES:
-            assert (SNIPPETS_DIR / f"{name}{language.suffix}").is_file(), (name, language.name)
+            assert (SNIPPETS_DIR / f"{name}{language.suffix}").is_file(), (
+                name,
+                language.name,
+            )
         assert (SNIPPETS_DIR / f"{name}.py").is_file() or name in PYTHON_ELSEWHERE, name
 
 
@@ -252,7 +258,7 @@ def test_decline_messages_match_the_catalog(language: Language) -> None:
     generic = f'"{catalog.GENERIC_DECLINE_MESSAGE}"'
     assert generic in text
     messages = {
-        code: catalog.GENERIC_DECLINE_MESSAGE if "GENERIC_MESSAGE" in value else value.strip('"')
+        code: (catalog.GENERIC_DECLINE_MESSAGE if "GENERIC_MESSAGE" in value else value.strip('"'))
         for code, value in MESSAGE_PAIRS[language.name].findall(text)
     }
     assert messages == {code.decline_code: code.customer_message for code in catalog.DECLINE_CODES}
@@ -282,7 +288,10 @@ def test_missing_key_and_unreachable_api_are_one_clear_line(
     with ThreadPoolExecutor(max_workers=2) as pool:
         no_key = pool.submit(run, program, {"FLOWLIX_API_BASE": mock.base_url}, mock.ca_file)
         unreachable = pool.submit(
-            run, program, env | {"FLOWLIX_API_BASE": f"https://127.0.0.1:{port}/v1"}, mock.ca_file
+            run,
+            program,
+            env | {"FLOWLIX_API_BASE": f"https://127.0.0.1:{port}/v1"},
+            mock.ca_file,
         )
         assert_one_line_failure(no_key.result(), "FLOWLIX_API_KEY")
         assert_one_line_failure(unreachable.result(), "could not reach Flowlix")
