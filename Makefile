@@ -11,7 +11,7 @@ SYNCED := $(VENV)/.synced
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test build mock bench clean
+.PHONY: install serve test build dist mock bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,11 +23,21 @@ $(SYNCED): $(UV) pyproject.toml uv.lock
 
 install: $(SYNCED)
 
+# The site, then the build step that writes what the site publishes besides its pages (llms.txt,
+# Markdown copies, openapi.json, the Postman collection, catalog.json) and the docs bundle that
+# the flowlix-mock package ships for `flowlix-mock mcp` (see docs_macros/publish.py).
+BUNDLE := src/flowlix_mock/docs_bundle.json
+
 serve: $(SYNCED)
-	$(VENV)/bin/mkdocs serve --dev-addr $(HOST):$(PORT)
+	$(VENV)/bin/python -m docs_macros.serve --dev-addr $(HOST):$(PORT)
 
 build: $(SYNCED)
 	$(VENV)/bin/mkdocs build --strict
+	$(VENV)/bin/python -m docs_macros.publish --site-dir site --bundle $(BUNDLE)
+
+# The flowlix-mock wheel and sdist in dist/, with the docs bundle the MCP server answers from.
+dist: build
+	$(UV) build
 
 test: $(SYNCED)
 	RUFF_OUTPUT_FORMAT=concise $(VENV)/bin/pytest -n auto --dist loadfile
@@ -39,4 +49,4 @@ mock: $(SYNCED)
 	$(VENV)/bin/flowlix-mock
 
 clean:
-	rm -rf $(VENV) $(TOOLS) site .pytest_cache
+	rm -rf $(VENV) $(TOOLS) site dist $(BUNDLE) .pytest_cache

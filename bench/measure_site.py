@@ -1,7 +1,7 @@
 """Site build time: `mkdocs build --strict` against a bare Material build of the same Markdown.
 
 The baseline is a generated config that inherits mkdocs.yml (`INHERIT`) and turns off only our
-plugins (mkdocs-macros, mkdocstrings) and our hooks (docs_macros/hooks.py): same docs, same theme
+plugins (mkdocs-macros, mkdocstrings) and any hooks: same docs, same theme
 settings and overrides, same extra CSS/JS, same Markdown extensions (pymdownx.snippets included,
 so the same code is pulled in and highlighted), MkDocs' default search plugin kept, strict off.
 Without the macros their calls stay literal `{{ ... }}` text, so the baseline pages carry less
@@ -100,6 +100,16 @@ def _inheriting(extra: dict) -> dict:
     if isinstance(theme, dict) and theme.get("custom_dir"):
         # INHERIT resolves custom_dir from the child config's folder: give it absolute.
         config["theme"] = {"custom_dir": str((ROOT / theme["custom_dir"]).resolve())}
+    plugins = ours.get("plugins") or []
+    for index, plugin in enumerate(plugins):
+        if isinstance(plugin, dict) and isinstance(plugin.get("macros"), dict):
+            module = plugin["macros"].get("module_name")
+            if module and not Path(module).is_absolute():
+                # mkdocs-macros finds its local module next to the config file: from
+                # bench/.cache, name the repository's folder absolutely.
+                options = plugin["macros"] | {"module_name": str((ROOT / module).resolve())}
+                plugins = [*plugins[:index], {"macros": options}, *plugins[index + 1 :]]
+                config["plugins"] = plugins
     if ours.get("watch"):
         # Likewise the extra paths `mkdocs serve` watches (a build checks that they exist).
         config["watch"] = [str((ROOT / path).resolve()) for path in ours["watch"]]
@@ -149,8 +159,8 @@ def _pages_config() -> Path:
 def page_baseline() -> Path:
     """Build the bare Material site of our rendered text (untimed); its site folder."""
     say("pages: building our site once more, saving the rendered Markdown")
-    # docs_macros/hooks.py puts the config's own folder (here bench/.cache) on sys.path, so the
-    # repository root, where the macros modules live, goes on PYTHONPATH.
+    # The macros modules import each other as the package `docs_macros`: the repository root,
+    # where it lives, goes on PYTHONPATH.
     environment = {
         "FLOWLIX_BENCH_RENDERED_DIR": str(RENDERED_DOCS),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),

@@ -30,7 +30,7 @@ on CPU 1 (`taskset`). Code: `bench/`.
 
 - **Site build**: wall time of `mkdocs build --strict` (our `mkdocs.yml`: macros, mkdocstrings,
   snippets, hooks) against a generated config that inherits ours and turns off only our plugins
-  (macros, mkdocstrings) and our hook (`docs_macros/hooks.py`): same `docs/`, theme settings and
+  (macros, mkdocstrings) and any hooks: same `docs/`, theme settings and
   overrides, extra CSS/JS and Markdown extensions (so `--8<--` snippets are included and
   highlighted alike), MkDocs' default search kept, strict off. Without the macros their
   `{{ ... }}` calls stay literal, so the baseline pages carry less text than ours (the checklist,

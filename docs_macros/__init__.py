@@ -1,6 +1,25 @@
-"""mkdocs-macros modules for the Flowlix docs.
+"""The Flowlix docs' build code: mkdocs-macros macros and the build step that publishes the rest.
 
-`docs_macros.site` renders every fact table from `flowlix_mock.catalog` and the HTTP reference
-from the mock's OpenAPI document; `docs_macros.checklist` renders the go-live checklist.
-Both are listed under `plugins: macros: modules` in mkdocs.yml.
+mkdocs-macros loads this package as its local module (`plugins: macros: module_name:
+docs_macros` in mkdocs.yml, resolved from the folder of mkdocs.yml, so no MkDocs hook has to put
+it on `sys.path`). `define_env` registers the macros of
+
+- `docs_macros.site`: every fact table from `flowlix_mock.catalog`, the HTTP reference from the
+  mock's OpenAPI document, links between pages that raw HTML needs;
+- `docs_macros.checklist`: the go-live checklist and the testing page's scenario checklist.
+
+`docs_macros.publish` is the build step that runs after the site is built (`make build`, `make
+serve`, the tests and CI all run it): `/catalog.json`, `/openapi.json`, the Postman collection,
+`/llms.txt`, `/llms-full.txt`, a Markdown copy of every page, and the checklist's link check.
+Nothing here depends on MkDocs' hooks or plugin events beyond the macros themselves.
 """
+
+from __future__ import annotations
+
+
+def define_env(env) -> None:
+    """mkdocs-macros entry point: register every macro of the site."""
+    from docs_macros import checklist, site
+
+    site.define_env(env)
+    checklist.define_env(env)

@@ -11,26 +11,26 @@ Macros (registered by `define_env`, loaded through `plugins: macros: modules:` i
 
 The items come from docs/data/checklist.yml. The HTML works as a plain list without JavaScript
 (the checkboxes render disabled); docs/javascripts/checklist.js enables them, keeps the state in
-the browser's localStorage and updates the progress. An unknown item id raises, and after the
-build every guide link is checked against the built pages, so a broken contract fails
-`mkdocs build --strict`.
+the browser's localStorage and updates the progress. An unknown item id raises; after the build,
+the build step `docs_macros.publish` checks every guide link against the built pages
+(`Renderer.broken_links`) and fails on a broken one.
+
+In a page's Markdown copy the checklists are plain lists of the items, with no widget (no
+checkbox, progress, buttons), and a single item under a guide heading is left out.
 """
 
 from __future__ import annotations
 
 import itertools
-import logging
 import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
 import yaml
-from mkdocs.utils import get_relative_url
 
+from docs_macros import links
 from flowlix_mock.catalog import DOCS_BASE_URL, ERROR_CODES_BY_CODE, TEST_CARDS
-
-log = logging.getLogger("mkdocs.plugins.docs_macros.checklist")
 
 DATA_FILE = Path("data") / "checklist.yml"
 """Where the checklist items live, relative to the docs directory."""
@@ -166,14 +166,9 @@ class Renderer:
 
     def href(self, link: str, page_url: str | None) -> str:
         """A site path as a link relative to the current page (works under any base path)."""
-        path, _, anchor = link.partition("#")
         if page_url is None:
-            relative = path
-        else:
-            relative = get_relative_url(path.lstrip("/") or ".", page_url or ".")
-            if relative == ".":
-                relative = "./"
-        return f"{relative}#{anchor}" if anchor else relative
+            return link
+        return links.relative(link.lstrip("/"), page_url)
 
     @staticmethod
     def canonical(link: str) -> str:
@@ -295,6 +290,31 @@ class Renderer:
             ]
         )
 
+    # Markdown copy -----------------------------------------------------------------------
+
+    @staticmethod
+    def markdown_text(text: str) -> str:
+        """Item text for the Markdown copy: its site links made absolute."""
+
+        def link(match: re.Match) -> str:
+            code, label, target = match.groups()
+            if code is not None:
+                return match.group(0)
+            return f"[{label}]({links.href(target)})"
+
+        return INLINE_PATTERN.sub(link, text)
+
+    def markdown_group(self, group: Group) -> str:
+        lines = []
+        for section in group.sections:
+            lines += ["", f"**{self.markdown_text(section.title)}**", ""]
+            for item in section.items:
+                lines.append(
+                    f"- **{self.markdown_text(item.title)}**: {self.markdown_text(item.text)} "
+                    f"([guide]({links.href(item.link)}))"
+                )
+        return "\n".join(lines) + "\n"
+
     # post-build check ---------------------------------------------------------------------
 
     def broken_links(self, site_dir: str | Path) -> list[str]:
@@ -327,26 +347,25 @@ def define_env(env) -> None:
         page = getattr(env, "page", None)
         return page.url if page is not None else None
 
+    def group(group_id: str) -> str:
+        if links.markdown_mode(env):
+            return renderer.markdown_group(renderer.groups[group_id])
+        return renderer.group(renderer.groups[group_id], page_url())
+
     @env.macro
     def go_live_checklist() -> str:
         """The whole go-live checklist, with progress, Reset and Copy as Markdown."""
-        return renderer.group(renderer.groups["go-live"], page_url())
+        return group("go-live")
 
     @env.macro
     def checklist_item(item_id: str) -> str:
         """One go-live item's checkbox, bound to the same saved state as on /go-live/."""
-        return renderer.single(item_id, page_url())
+        html = renderer.single(item_id, page_url())  # raises for an unknown id, in any output
+        return "" if links.markdown_mode(env) else html
 
     @env.macro
     def scenario_checklist() -> str:
         """The testing page's checklist: one scenario per test card, refunds, idempotency, HPP."""
-        return renderer.group(renderer.groups["scenarios"], page_url())
+        return group("scenarios")
 
     env.variables["flowlix_checklist"] = renderer
-
-
-def on_post_build(env) -> None:
-    """Fail a strict build when a checklist item links to a page or anchor that does not exist."""
-    renderer: Renderer = env.variables["flowlix_checklist"]
-    for problem in renderer.broken_links(env.conf["site_dir"]):
-        log.warning("Go-live checklist: %s", problem)

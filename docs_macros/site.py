@@ -6,8 +6,10 @@ document. Pages call these macros (`{{ decline_code_table() }}`) and read the ca
 (`{{ limits.rate_limit_test_per_second }}`) instead of copying them.
 
 Diagrams are drawn at build time as inline SVG by `docs_macros.diagrams` (the
-`sequence_diagram` macro), so no page needs a diagram library. After the build this module also
-publishes the catalog as `/catalog.json`.
+`sequence_diagram` macro), so no page needs a diagram library.
+
+Every macro also renders for a page's Markdown copy (`docs_macros.markdown_copy`): tables become
+Markdown tables, diagrams their text, links absolute URLs (see `docs_macros.links`).
 """
 
 from __future__ import annotations
@@ -15,14 +17,11 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from docs_macros.diagrams import sequence_diagram
+from docs_macros import diagrams, links
 from flowlix_mock import catalog
-
-CATALOG_JSON = "catalog.json"
 
 # What each limit means, in words; the numbers come from catalog.LIMITS.
 LIMIT_DESCRIPTIONS: dict[str, tuple[str, str]] = {
@@ -82,8 +81,38 @@ def inline(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
 
 
+def markdown_cell(cell_html: str) -> str:
+    """A table cell's HTML as Markdown, for a page's Markdown copy."""
+
+    def link(match: re.Match) -> str:
+        target, label = html.unescape(match.group(1)), match.group(2)
+        return label if target.startswith("#") else f"[{label}]({target})"
+
+    text = re.sub(r"<code>(.*?)</code>", r"`\1`", cell_html)
+    text = re.sub(r'<a\s[^>]*?href="([^"]*)"[^>]*>(.*?)</a>', link, text)
+    text = re.sub(r"<q>(.*?)</q>", r'"\1"', text)
+    text = re.sub(r"<br\s*/?>\s*<small[^>]*>(.*?)</small>", r" (\1)", text)
+    text = re.sub(r"<br\s*/?>", "; ", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    return html.unescape(text).replace("|", "\\|").strip()
+
+
+def markdown_table(headers: list[str], rows: list[tuple[dict[str, str], list[str]]]) -> str:
+    lines = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+        *("| " + " | ".join(markdown_cell(cell) for cell in cells) + " |" for _, cells in rows),
+    ]
+    return "\n\n" + "\n".join(lines) + "\n\n"
+
+
 def html_table(headers: list[str], rows: list[tuple[dict[str, str], list[str]]], css: str) -> str:
-    """An HTML table; each row is (attributes of the <tr>, cells already in HTML)."""
+    """An HTML table; each row is (attributes of the <tr>, cells already in HTML).
+
+    In a page's Markdown copy, the same table in Markdown.
+    """
+    if links.markdown_mode():
+        return markdown_table(headers, rows)
     head = "".join(f"<th>{html.escape(header)}</th>" for header in headers)
     body = []
     for attributes, cells in rows:
@@ -247,7 +276,7 @@ def test_card_table(outcome: str | None = None) -> str:
         else:
             result = (
                 f"402 <code>{card.code}</code> / "
-                f'<a href="../decline-codes/#{card.decline_code}">'
+                f'<a href="{links.href(f"/decline-codes/#{card.decline_code}")}">'
                 f"<code>{card.decline_code}</code></a>"
             )
         hosted = html.escape(card.hosted_page) if card.hosted_page else "Same as the Direct API"
@@ -456,7 +485,7 @@ def _link_error_codes(text_html: str) -> str:
     def link(match: re.Match) -> str:
         code = match.group(1)
         if code in catalog.ERROR_CODES_BY_CODE:
-            return f'<a href="../errors/#{code}"><code>{code}</code></a>'
+            return f'<a href="{links.href(f"/errors/#{code}")}"><code>{code}</code></a>'
         return match.group(0)
 
     return re.sub(r"<code>([a-z_]+)</code>", link, text_html)
@@ -508,11 +537,19 @@ def openapi_info() -> dict:
     return load_openapi_document().get("info", {})
 
 
-# --- mkdocs-macros entry points ----------------------------------------------------------------
+def sequence_diagram(source: str, title: str, id: str = "sequence", numbered: bool = True) -> str:
+    """Macro: an inline SVG sequence diagram; in a page's Markdown copy, its text."""
+    if links.markdown_mode():
+        return f"{title}:\n\n```text\n{source.strip()}\n```\n"
+    return diagrams.sequence_diagram(source, title=title, id=id, numbered=numbered)
+
+
+# --- mkdocs-macros entry point -----------------------------------------------------------------
 
 
 def define_env(env) -> None:
     """Register the catalog's values and the table macros with mkdocs-macros."""
+    links.bind(env)
     values = {
         "limits": catalog.LIMITS,
         "currencies": catalog.CURRENCIES,
@@ -552,19 +589,8 @@ def define_env(env) -> None:
         sequence_diagram,
     ):
         env.macro(function)
+    env.macro(links.file_link, "file_link")
     env.macro(catalog.format_amount, "format_amount")
     env.macro(catalog.customer_message, "customer_message")
     env.macro(lambda key: cards_for(key).last4, "test_card_last4")
     env.macro(lambda key: cards_for(key).cvc_length, "test_card_cvc_length")
-
-
-def write_catalog_json(site_dir: Path) -> Path:
-    """Publish the catalog with the site, for the dashboard and for anyone scripting against it."""
-    target = site_dir / CATALOG_JSON
-    target.write_text(json.dumps(catalog.as_json(), indent=2, ensure_ascii=False) + "\n", "utf-8")
-    return target
-
-
-def on_post_build(env) -> None:
-    site_dir = Path(env.conf["site_dir"])
-    write_catalog_json(site_dir)

@@ -17,6 +17,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+# What `make build` writes for the package's MCP server (gitignored; shipped in the wheel).
+DOCS_BUNDLE = ROOT / "src" / "flowlix_mock" / "docs_bundle.json"
 
 
 def find_chromium() -> str | None:
@@ -85,7 +87,8 @@ def chromium_launch_options() -> dict:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site built once with `mkdocs build --strict`, shared by every xdist worker.
+    """The site built once with `mkdocs build --strict` and the build step after it, shared by
+    every xdist worker (`make build` runs the same two commands).
 
     The first worker to get the lock builds; the others wait for it and reuse the result (or
     its failure, so a broken build is reported once per test that needs it, not rebuilt).
@@ -112,6 +115,18 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 env=os.environ | {"NO_MKDOCS_2_WARNING": "1"},
             )
             output = result.stdout + result.stderr
+            if result.returncode == 0:
+                # Then the build step, as `make build` runs it (docs_macros/publish.py): the
+                # files the site publishes besides its pages, and the MCP server's docs bundle.
+                result = subprocess.run(
+                    [sys.executable, "-m", "docs_macros.publish", "--site-dir", str(site_dir)]
+                    + ["--bundle", str(DOCS_BUNDLE)],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                )
+                output += result.stdout + result.stderr
             warnings = [
                 line for line in output.splitlines() if "WARNING" in line or "ERROR" in line
             ]

@@ -235,8 +235,9 @@ def test_zizmor_flags_an_unsafe_workflow(tmp_path, replacements, audit):
 
 def test_readme_gives_the_serve_and_test_commands():
     serve, test = readme_command("serve"), readme_command("test")
-    # Both are real Makefile targets that do what the README says they do.
-    for command, does in ((serve, "mkdocs serve"), (test, "pytest")):
+    # Both are real Makefile targets that do what the README says they do (`make serve` is
+    # `mkdocs serve` with the build step after each rebuild: docs_macros/serve.py).
+    for command, does in ((serve, "-m docs_macros.serve"), (test, "pytest")):
         dry_run = subprocess.run(
             ["make", "--dry-run", *shlex.split(command)[1:]],
             cwd=REPO,
@@ -262,11 +263,22 @@ def test_the_test_job_runs_the_readme_test_command(workflow):
     ]
 
 
+def make_recipe(target: str) -> list[list[str]]:
+    """The commands of a Makefile target, split like a shell would ($(VAR)s left as they are)."""
+    makefile = (REPO / "Makefile").read_text()
+    match = re.search(rf"^{target}:[^\n]*\n((?:\t[^\n]*\n)+)", makefile, re.M)
+    assert match, f"the Makefile has no {target} target"
+    return [shlex.split(line.strip()) for line in match.group(1).splitlines()]
+
+
 def test_the_build_job_builds_the_site_strictly(workflow):
-    builds = [
-        shlex.split(line) for line in run_lines(workflow["jobs"]["build"]) if "mkdocs" in line
-    ]
-    assert [".venv/bin/mkdocs", "build", "--strict"] in builds
+    # `make build`: the strict MkDocs build, then the build step that writes what the site
+    # publishes besides its pages (llms.txt, openapi.json, ...): the same as the tests run.
+    assert ["make", "build"] in [shlex.split(line) for line in run_lines(workflow["jobs"]["build"])]
+    recipe = make_recipe("build")
+    assert ["$(VENV)/bin/mkdocs", "build", "--strict"] == recipe[0]
+    assert recipe[1][:3] == ["$(VENV)/bin/python", "-m", "docs_macros.publish"]
+    assert recipe[1][3:5] == ["--site-dir", "site"]
 
 
 def test_the_uploaded_site_is_the_folder_mkdocs_builds(workflow):
