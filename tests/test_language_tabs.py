@@ -18,7 +18,16 @@ from conftest import Problems
 
 LANGUAGES = ["Python", "Node.js", "PHP", "curl"]
 # The pages that show a core flow, each with its language tabs.
-TAB_PAGES = ["/payments/", "/refunds/", "/idempotency/", "/decline-codes/", "/mock/"]
+TAB_PAGES = [
+    "/payments/",
+    "/errors/",
+    "/refunds/",
+    "/hosted-payment-page/",
+    "/webhooks/",
+    "/idempotency/",
+    "/decline-codes/",
+    "/mock/",
+]
 
 CHOSEN_LABELS = """() => [...document.querySelectorAll('.tabbed-set')].map(set => {
   const input = set.querySelector(':scope > input:checked');

@@ -16,7 +16,8 @@ found with balanced parentheses, shell commands with their continuation lines jo
   digits) or a card's `number` (`card.number`, `['number']`, `$number`).
 
 A statement may opt out of one rule with a comment `snippet-rules: <rule> (<why>)` on its first
-line or the line before; the few that do are listed in ALLOWED_OPT_OUTS and reviewed.
+line or the line before (a PHP function, anywhere in it); the few that do are listed in
+ALLOWED_OPT_OUTS and reviewed.
 Each rule is proven by a bad example below, in each language.
 """
 
@@ -153,9 +154,10 @@ class Checker:
     def line_of(self, offset: int) -> int:
         return self.source.count("\n", 0, offset) + 1
 
-    def report(self, rule: str, offset: int, message: str) -> None:
+    def report(self, rule: str, offset: int, message: str, scope: str = "") -> None:
+        """A violation, unless opted out on its line, the line before, or in `scope`."""
         line = self.line_of(offset)
-        nearby = self.lines[max(0, line - 2) : line]
+        nearby = [*self.lines[max(0, line - 2) : line], scope]
         if any(rule in OPT_OUT.findall(text) for text in nearby):
             return
         self.violations.append((rule, line, message))
@@ -230,6 +232,7 @@ class Checker:
                     "idempotency-key",
                     offset,
                     "a POST-capable request, no Idempotency-Key",
+                    scope=body,
                 )
         statements = [
             (

@@ -28,6 +28,7 @@ from flowlix_mock.testing import MockServer, new_test_key, start_mock
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS_DIR = ROOT / "snippets"
+SUPPORT_DIR = ROOT / "tests" / "support"
 MOCK_SEED = "flowlix-docs"
 REQUEST_ID = re.compile(r"req_[A-Za-z0-9]{16,}")
 FULL_TEST_CARDS = [card.number for card in catalog.TEST_CARDS]
@@ -40,12 +41,18 @@ class Language:
     comment: str
     executable: str
 
-    def command(self, program: Path, ca_file: Path | None) -> list[str]:
+    def command(self, program: Path, ca_file: Path | None, fast_sleep: bool = False) -> list[str]:
+        """How a merchant runs the program; with `fast_sleep`, its waits are only recorded."""
         if self.name == "php":
             # PHP's curl extension trusts what php.ini's curl.cainfo names (or the system's
             # CAs): a merchant sets it there, or with -d as here; the code stays the same.
             settings = ["-d", f"curl.cainfo={ca_file}"] if ca_file else []
+            if fast_sleep:  # PHP 8 lets a disabled built-in be declared again
+                prepend = SUPPORT_DIR / "fast_sleep.php"
+                settings += ["-d", "disable_functions=usleep", "-d", f"auto_prepend_file={prepend}"]
             return ["php", *settings, str(program)]
+        if self.name == "node" and fast_sleep:
+            return ["node", "--import", (SUPPORT_DIR / "fast_sleep.mjs").as_uri(), str(program)]
         return [self.executable, str(program)]
 
     def env(self, ca_file: Path) -> dict[str, str]:
@@ -69,8 +76,15 @@ PROGRAMS = sorted(
 
 # Programs that never call the API (no request id to log).
 OFFLINE = {"webhooks/verify_signature"}
-# Programs that wait on purpose (Retry-After, backoff): started first so the run ends sooner.
-SLOW = {"errors/retry_with_backoff"}
+# Programs that wait on purpose (backoff with full jitter, Retry-After): their waits are recorded
+# instead of waited (tests/support/), and must fall in these bounds, in this order, in seconds.
+SLEEP_BOUNDS = {
+    "errors/retry_with_backoff": [
+        *[(0, 1), (0, 2), (0, 4)],  # three 500s: full jitter up to 1, 2, 4 s
+        *[(1, 2), (1, 2)],  # 429 and 503 with Retry-After: 1 s, plus jitter up to 1 s
+        *[(0, 1), (0, 2), (0, 4)],  # 500s until giving up after four attempts
+    ],
+}
 # Programs written to the contract for mock features that have not landed yet.
 PENDING: set[str] = set()
 
@@ -125,8 +139,11 @@ def run(
     program: Path, env: dict[str, str], ca_file: Path | None
 ) -> subprocess.CompletedProcess[str]:
     language = language_of(program)
+    fast_sleep = "SLEEP_LOG" in env
+    if fast_sleep and language.name == "curl":  # the recording `sleep` first on PATH
+        env = env | {"PATH": f"{SUPPORT_DIR}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(
-        language.command(program, ca_file),
+        language.command(program, ca_file, fast_sleep),
         env=base_env() | env,
         capture_output=True,
         text=True,
@@ -141,6 +158,7 @@ class Result:
     stdout: str
     stderr: str
     seconds: float
+    sleeps: list[float]
     mock_log: str = ""
 
 
@@ -159,22 +177,28 @@ def program_env(mock: MockServer, program: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def results(mock: MockServer) -> dict[str, Result]:
+def results(mock: MockServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Result]:
     """Every program, run once, all at the same time against the shared mock."""
     missing = [lang.executable for lang in LANGUAGES if shutil.which(lang.executable) is None]
     assert not missing, f"not installed: {missing} (tests/conftest.py installs them as root)"
+    sleep_logs = tmp_path_factory.mktemp("sleeps")
 
     def one(program: Path) -> Result:
+        env = program_env(mock, program)
+        sleep_log = sleep_logs / relative(program).replace("/", "-")
+        if flow(program) in SLEEP_BOUNDS:
+            sleep_log.touch()
+            env["SLEEP_LOG"] = str(sleep_log)
         started = time.monotonic()
-        completed = run(program, program_env(mock, program), mock.ca_file)
-        return Result(
-            completed.returncode,
-            completed.stdout,
-            completed.stderr,
-            time.monotonic() - started,
+        completed = run(program, env, mock.ca_file)
+        seconds = time.monotonic() - started
+        sleeps = (
+            [float(line) for line in sleep_log.read_text().split()] if "SLEEP_LOG" in env else []
         )
+        return Result(completed.returncode, completed.stdout, completed.stderr, seconds, sleeps)
 
-    ordered = sorted(PROGRAMS, key=lambda path: flow(path) not in SLOW)
+    # The longest first, so that the run ends sooner.
+    ordered = sorted(PROGRAMS, key=lambda path: flow(path) not in SLEEP_BOUNDS)
     with ThreadPoolExecutor(max_workers=6) as pool:
         done = dict(zip(map(relative, ordered), pool.map(one, ordered), strict=True))
     log = mock.log_text()
@@ -206,6 +230,10 @@ def test_program(path: Path, results: dict[str, Result], request: pytest.Fixture
     assert result.stdout.splitlines() == expected
     if flow(path) not in OFFLINE:
         assert REQUEST_ID.search(result.stderr), "the program never logged a Flowlix-Request-Id"
+    bounds = SLEEP_BOUNDS.get(flow(path), [])
+    assert len(result.sleeps) == len(bounds), result.sleeps
+    for seconds, (low, high) in zip(result.sleeps, bounds, strict=True):
+        assert low <= seconds <= high, (result.sleeps, bounds)
     for number in FULL_TEST_CARDS:
         assert number not in result.stdout + result.stderr
         assert number not in result.mock_log
@@ -305,3 +333,28 @@ def test_the_mock_is_trusted_only_through_the_ca_setting(
     program = SNIPPETS_DIR / f"payments/create_payment{language.suffix}"
     env = {key: value for key, value in program_env(mock, program).items() if "CA" not in key}
     assert_one_line_failure(run(program, env, None), "could not reach Flowlix")
+
+
+POLICY = {
+    "node": r"const {name} = (?P<value>[^;]+);",
+    "php": r"const {name} = (?P<value>[^;]+);",
+    "curl": r"^{name}=(?P<value>\([^)]*\)|\S+)",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES, ids=lambda language: language.name)
+def test_retry_policy_matches_the_catalog(language: Language) -> None:
+    """The one retry policy (catalog.LIMITS), the same numbers in every language."""
+    text = (SNIPPETS_DIR / f"errors/retry_with_backoff{language.suffix}").read_text()
+
+    def value(name: str) -> str:
+        match = re.search(POLICY[language.name].format(name=name), text, re.M)
+        assert match, f"no {name}"
+        return match["value"]
+
+    limits = catalog.LIMITS
+    assert re.findall(r"\d+", value("BACKOFF_SECONDS")) == [
+        str(seconds) for seconds in limits.retry_backoff_seconds
+    ]
+    assert value("MAX_ATTEMPTS") == str(limits.retry_max_attempts)
+    assert value("TOTAL_SECONDS") == str(limits.retry_total_seconds)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create a payment with the Direct API; turn a decline into a message safe to show the customer.
-# Needs bash, curl and jq: FLOWLIX_API_KEY=... bash create_payment.sh
+# Needs bash 4 or later, curl and jq: FLOWLIX_API_KEY=... bash create_payment.sh
 # Test cards only: a shell script is no place for real card numbers (the process list shows them).
 set -euo pipefail
 
@@ -35,7 +35,7 @@ trap 'rm -rf "$work"' EXIT
 
 # flowlix METHOD PATH [curl options]: sets STATUS, BODY and REQUEST_ID.
 flowlix() {
-  local method=$1 path=$2
+  local method=$1 path=$2 name value
   shift 2
   STATUS=$(curl --silent --show-error --max-time 10 --connect-timeout 5 \
     --request "$method" "$API_BASE$path" --header "Authorization: Bearer $FLOWLIX_API_KEY" \
@@ -46,7 +46,10 @@ flowlix() {
   }
   BODY=$(<"$work/body")
   # Flowlix support finds any call by its request id: keep it in your logs.
-  REQUEST_ID=$(awk -F': ' 'tolower($1) == "flowlix-request-id" {print $2}' "$work/headers" | tr -d '\r')
+  REQUEST_ID=""
+  while IFS=': ' read -r name value; do
+    if [[ ${name,,} == flowlix-request-id ]]; then REQUEST_ID=${value%$'\r'}; fi
+  done <"$work/headers"
   echo "$method $path -> $STATUS request_id=$REQUEST_ID" >&2
 }
 
