@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -23,6 +25,11 @@ BENCH = ROOT / "bench"
 CACHE = BENCH / ".cache"  # gitignored (bench/.gitignore): Prism, built sites, logs, certificates
 VENV_BIN = Path(sys.executable).parent
 PRISM_VERSION = "5.14.2"
+LIGHTHOUSE_VERSION = "12.2.3"
+LOCALSTRIPE_VERSION = "1.15.10"
+# localstripe 1.15.10 runs as released on Python 3.11 with the newest aiohttp (3.14.5 when this
+# was written); these pins keep the peer the same from run to run.
+LOCALSTRIPE_PINS = ("aiohttp==3.14.5", "python-dateutil==4.0.0")
 # The machine has two cores: load generators run on one, the server under test on the other.
 CLIENT_CORE = 0
 SERVER_CORE = 1
@@ -136,19 +143,20 @@ def ensure_wrk() -> str:
     return found
 
 
-def ensure_prism() -> Path:
-    """Prism from npm into bench/.cache/prism, pinned; reused on later runs."""
-    prefix = CACHE / "prism"
-    binary = prefix / "node_modules" / ".bin" / "prism"
-    package = prefix / "node_modules" / "@stoplight" / "prism-cli" / "package.json"
-    if package.is_file() and json.loads(package.read_text())["version"] == PRISM_VERSION:
-        return binary
+def ensure_npm_package(package: str, version: str, folder: str, binary: str) -> Path:
+    """An npm package, pinned, installed into bench/.cache/<folder> and reused on later runs;
+    the path of its command `binary`."""
+    prefix = CACHE / folder
+    command = prefix / "node_modules" / ".bin" / binary
+    manifest = prefix / "node_modules" / package / "package.json"
+    if manifest.is_file() and json.loads(manifest.read_text())["version"] == version:
+        return command
     if shutil.which("npm") is None:
         apt_install("nodejs", "npm")
     if shutil.which("npm") is None:
-        raise RuntimeError("npm is not installed, so Prism cannot be installed")
+        raise RuntimeError(f"npm is not installed, so {package} cannot be installed")
     prefix.mkdir(parents=True, exist_ok=True)
-    say(f"installing @stoplight/prism-cli@{PRISM_VERSION} into {prefix.relative_to(ROOT)}")
+    say(f"installing {package}@{version} into {prefix.relative_to(ROOT)}")
     subprocess.run(
         [
             "npm",
@@ -158,12 +166,67 @@ def ensure_prism() -> Path:
             "--no-audit",
             "--no-fund",
             "--loglevel=error",
-            f"@stoplight/prism-cli@{PRISM_VERSION}",
+            f"{package}@{version}",
         ],
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    return binary
+    return command
+
+
+def ensure_prism() -> Path:
+    """Prism from npm into bench/.cache/prism, pinned; reused on later runs."""
+    return ensure_npm_package("@stoplight/prism-cli", PRISM_VERSION, "prism", "prism")
+
+
+def ensure_lighthouse() -> Path:
+    """Lighthouse from npm into bench/.cache/lighthouse, pinned; reused on later runs."""
+    return ensure_npm_package("lighthouse", LIGHTHOUSE_VERSION, "lighthouse", "lighthouse")
+
+
+def ensure_localstripe() -> Path:
+    """localstripe from PyPI into its own virtual environment, bench/.cache/localstripe-venv
+    (never the project's: it brings aiohttp and its own pins); that environment's python."""
+    venv = CACHE / "localstripe-venv"
+    python = venv / "bin" / "python"
+    wanted = [f"localstripe=={LOCALSTRIPE_VERSION}", *LOCALSTRIPE_PINS]
+    stamp = venv / ".bench-installed"
+    if python.is_file() and stamp.is_file() and stamp.read_text() == "\n".join(wanted):
+        return python
+    say(f"installing {', '.join(wanted)} into {venv.relative_to(ROOT)}")
+    shutil.rmtree(venv, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *wanted],
+        check=True,
+    )
+    stamp.write_text("\n".join(wanted))
+    return python
+
+
+@functools.cache
+def mock_help() -> str:
+    """`flowlix-mock --help`: which options this version of the mock has."""
+    result = subprocess.run(
+        [str(VENV_BIN / "flowlix-mock"), "--help"], capture_output=True, text=True, timeout=60
+    )
+    return result.stdout
+
+
+def mock_has_option(option: str) -> bool:
+    return re.search(rf"(^|\s){re.escape(option)}(\s|=|,|$)", mock_help(), re.MULTILINE) is not None
+
+
+MAX_OBJECTS_OPTION = "--max-objects"
+NO_OBJECT_LIMIT = 1_000_000_000
+
+
+def without_object_limit() -> list[str]:
+    """Arguments that lift the mock's --max-objects cap (contract section 17), where the mock has
+    it: throughput and the 24-hour soak create far more than the default 100,000 objects."""
+    if mock_has_option(MAX_OBJECTS_OPTION):
+        return [MAX_OBJECTS_OPTION, str(NO_OBJECT_LIMIT)]
+    return []
 
 
 def pinned(command: list[str], core: int) -> list[str]:
@@ -260,6 +323,7 @@ def run_wrk(
     connections: int,
     seconds: float,
     stop_after: int = 0,
+    body: str = "",
 ) -> dict[str, float]:
     """One wrk run with bench/payments.lua on the client core; its done() figures.
 
@@ -286,6 +350,7 @@ def run_wrk(
             run_tag,
             str(stop_after),
             str(done_file),
+            body,
         ],
         CLIENT_CORE,
     )
