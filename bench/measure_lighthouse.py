@@ -89,6 +89,8 @@ def summarize(report: dict) -> dict:
         "cls": audits["cumulative-layout-shift"]["numericValue"],
         "bytes": audits["total-byte-weight"]["numericValue"],
         "requests": len(requests),
+        # Lighthouse's own CPU speed figure for the run: low means a busy machine.
+        "benchmark_index": report.get("environment", {}).get("benchmarkIndex", 0),
     }
 
 
@@ -209,11 +211,12 @@ def details_table(results: dict[tuple[str, str], tuple[list[dict], list[dict]]])
     """Every measured page and form factor on one line each, medians, "ours / bare"."""
     lines = [
         "Medians, each cell ours / bare. Scores 0-100; LCP and TBT in ms; KiB as Lighthouse's "
-        "total byte weight (transferred, gzip).",
+        "total byte weight (transferred, gzip); CPU is Lighthouse's benchmark index of the "
+        "machine during the runs (higher is faster: a low one means other work was running).",
         "",
         "| page | form | performance | accessibility | best practices | SEO | LCP | TBT | CLS "
-        "| KiB | requests |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| KiB | requests | CPU |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (page, form_factor), (ours, bare) in results.items():
         ours_scores, bare_scores = median_scores(ours), median_scores(bare)
@@ -225,7 +228,18 @@ def details_table(results: dict[tuple[str, str], tuple[list[dict], list[dict]]])
         cells.append(f"{_mid(ours, 'cls'):.3f} / {_mid(bare, 'cls'):.3f}")
         cells.append(f"{_mid(ours, 'bytes') / 1024:,.1f} / {_mid(bare, 'bytes') / 1024:,.1f}")
         cells.append(f"{_mid(ours, 'requests'):.0f} / {_mid(bare, 'requests'):.0f}")
+        cells.append(f"{_mid(ours, 'benchmark_index'):.0f} / {_mid(bare, 'benchmark_index'):.0f}")
         lines.append("| " + " | ".join(cells) + " |")
+    lost = {}
+    for (page, form_factor), (ours, bare) in results.items():
+        for site, runs in (("ours", ours), ("bare", bare)):
+            for name in CATEGORIES[1:]:
+                for audit in sorted({audit for run in runs for audit in run["lost"][name]}):
+                    lost.setdefault((site, name, audit), []).append(f"{page} {form_factor}")
+    if lost:
+        lines += ["", "Audits that cost accessibility, best-practices or SEO points:", ""]
+        for (site, name, audit), where in sorted(lost.items()):
+            lines.append(f"- {site}, {name}: `{audit}` on {', '.join(where)}")
     return "\n".join(lines)
 
 

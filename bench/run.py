@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     if "memory" in chosen:
         if options.quick:
             measure_memory.REQUESTS_PER_PHASE = 20_000
+            measure_memory.CHURN_REQUESTS = 10_000
             measure_memory.MAX_OBJECTS = 5_000
         rows.extend(_section("memory soak", rows, measure_memory.measure) or [])
     if "tests" in chosen:
