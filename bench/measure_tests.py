@@ -43,12 +43,23 @@ def discover_snippets(folder: Path = SNIPPETS) -> dict[str, str]:
     }
 
 
+SECONDS_PROPERTY = "snippet_seconds"
+
+
 def junit_cases(junit: Path) -> list[tuple[str, float]]:
-    """(class name and test id, seconds) of every test case in a JUnit XML file."""
-    return [
-        (f"{case.get('classname', '')}::{case.get('name', '')}", float(case.get("time") or 0))
-        for case in ElementTree.parse(junit).iter("testcase")
-    ]
+    """(class name and test id, seconds) of every test case in a JUnit XML file.
+
+    A test whose program ran outside it (tests/test_snippets_languages.py runs every Node, PHP
+    and curl program at once in a fixture) records the program's own wall time as the property
+    `snippet_seconds`, which is taken instead of the test case's time."""
+    cases = []
+    for case in ElementTree.parse(junit).iter("testcase"):
+        seconds = float(case.get("time") or 0)
+        for prop in case.iter("property"):
+            if prop.get("name") == SECONDS_PROPERTY:
+                seconds = float(prop.get("value") or 0)
+        cases.append((f"{case.get('classname', '')}::{case.get('name', '')}", seconds))
+    return cases
 
 
 def snippet_times(snippets: dict[str, str], cases: list[tuple[str, float]]) -> dict[str, float]:

@@ -104,7 +104,10 @@ on CPU 1 (`taskset`). Code: `bench/`.
 - **Tests**: one `make test` after installation, timed end to end; per-snippet times from its
   JUnit XML, by language: every program under `snippets/` (Python `.py`, Node `.js`/`.mjs`,
   PHP `.php`, curl `.sh`) is timed as the sum of the test cases whose id names its path (setup
-  and teardown included); medians per language, and the slowest.
+  and teardown included); medians per language, and the slowest. Python snippets run in the
+  test process; the Node, PHP and curl programs run as their own processes, six at a time, in
+  one fixture, so each of their run tests records the program's own wall time
+  (`snippet_seconds`), which is taken instead of the test's.
 """
 
 

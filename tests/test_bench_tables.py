@@ -324,3 +324,21 @@ def test_the_table_escapes_pipes_and_shows_verdicts():
     lines = table.splitlines()
     assert lines[2] == "| a \\| b | 1 | — | — | — | yes |"
     assert lines[3] == "| c | 2 | — | — | — | **no** (why) |"
+
+
+def test_a_program_timed_outside_its_test_reports_its_own_seconds(tmp_path):
+    junit = tmp_path / "junit.xml"
+    junit.write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="tests.test_snippets_languages" '
+        'name="test_program[payments/create_payment.php]" time="4.000">'
+        '<properties><property name="snippet_seconds" value="0.750"/></properties>'
+        "</testcase>"
+        '<testcase classname="tests.test_snippets" name="test_snippet[payments/a.py]" '
+        'time="1.250"/>'
+        "</testsuite></testsuites>"
+    )
+    assert measure_tests.junit_cases(junit) == [
+        ("tests.test_snippets_languages::test_program[payments/create_payment.php]", 0.75),
+        ("tests.test_snippets::test_snippet[payments/a.py]", 1.25),
+    ]
