@@ -63,6 +63,8 @@ def parser() -> argparse.ArgumentParser:
         prog="flowlix-mock",
         description="A local mock of the Flowlix payments API over HTTPS, for trying the docs' "
         "snippets and for your own CI.",
+        epilog="`flowlix-mock mcp` instead starts an MCP server (stdio) for coding assistants "
+        "that answers from the Flowlix docs and catalog, offline; `flowlix-mock mcp --help`.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument(
@@ -176,6 +178,13 @@ async def _serve(app: MockApp, args: argparse.Namespace, tls_files: tls.TlsFiles
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["mcp"]:
+        # `flowlix-mock mcp`: the MCP server for coding assistants (its own module; the MCP
+        # SDK is imported only by this command, not by every start of the mock).
+        from .mcp_server import main as mcp_main
+
+        return mcp_main(argv[1:])
     args = parser().parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser().error("--tls-cert and --tls-key go together")
