@@ -77,6 +77,32 @@ def contains_card_number(text: str) -> bool:
 # --- finding statements in source text -------------------------------------------------------
 
 
+def regex_can_start(text: str, index: int) -> bool:
+    """A `/` that starts a JavaScript regex literal (after an operator), not a division."""
+    if text.startswith(("//", "/*"), index):
+        return False
+    before = text[:index].rstrip()
+    return bool(before) and before[-1] in "(,=:[!&|?{};"
+
+
+def regex_end(text: str, index: int) -> int:
+    """The index of the `/` that closes the regex literal starting at `index`."""
+    in_class = False
+    index += 1
+    while index < len(text) and text[index] != "\n":
+        char = text[index]
+        if char == "\\":
+            index += 1
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "/" and not in_class:
+            return index
+        index += 1
+    return index
+
+
 def close_paren(text: str, start: int) -> int:
     """The index after the `)` that closes the `(` at `start`, skipping strings and comments."""
     depth, index, quote = 0, start, None
@@ -89,6 +115,8 @@ def close_paren(text: str, start: int) -> int:
                 quote = None
         elif char in "'\"`":
             quote = char
+        elif char == "/" and regex_can_start(text, index):
+            index = regex_end(text, index)
         elif text.startswith("//", index) or (char == "#" and text[index - 1] in " \n"):
             index = text.find("\n", index) - 1
             if index < 0:
@@ -179,7 +207,7 @@ class Checker:
 
     def check_http_urls(self) -> None:
         for match in HTTP_URL.finditer(self.source):
-            if match.group(1) not in LOOPBACK:
+            if match.group(1).rstrip(".") not in LOOPBACK:  # a sentence may end after it
                 self.report("http-url", match.start(), f"an insecure URL: {match.group()}")
 
     def check_output(self, offset: int, statement: str) -> None:

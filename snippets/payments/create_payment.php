@@ -17,6 +17,7 @@ const CUSTOMER_MESSAGES = [
     'fraudulent' => GENERIC_MESSAGE,
     'processing_error' => "We could not process your card. Please try again in a moment.",
     'authentication_required' => "Your bank needs you to confirm this payment. Please try again and complete the verification.",
+    'authentication_failed' => "We could not confirm this payment with your bank. Please try again or use a different card.",
     'test_mode_live_card' => GENERIC_MESSAGE,
 ];
 

@@ -25,6 +25,7 @@ customer_message() {
     fraudulent) echo "$GENERIC_MESSAGE" ;;
     processing_error) echo "We could not process your card. Please try again in a moment." ;;
     authentication_required) echo "Your bank needs you to confirm this payment. Please try again and complete the verification." ;;
+    authentication_failed) echo "We could not confirm this payment with your bank. Please try again or use a different card." ;;
     test_mode_live_card) echo "$GENERIC_MESSAGE" ;;
     *) echo "$GENERIC_MESSAGE" ;;
   esac
