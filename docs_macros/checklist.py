@@ -4,6 +4,8 @@ Macros (registered by `define_env`, loaded through `plugins: macros: modules:` i
 
 - `go_live_checklist()`: the whole go-live checklist on /go-live/, section by section, with
   progress, a Reset button and "Copy progress as Markdown".
+- `eea_checklist()`: the extra items for merchants with customers in the EEA (Strong Customer
+  Authentication), on /go-live/ as a checklist of its own beside the 25 seed items.
 - `checklist_item(id)`: one go-live item's checkbox, placed under the matching heading of a
   guide page; it shares its saved state with the same item on /go-live/.
 - `scenario_checklist()`: the /testing/ page's own checklist: one item per test card in
@@ -30,13 +32,23 @@ from pathlib import Path
 import yaml
 
 from docs_macros import links
-from flowlix_mock.catalog import DOCS_BASE_URL, ERROR_CODES_BY_CODE, TEST_CARDS
+from flowlix_mock.catalog import (
+    AUTHENTICATION_FAILED,
+    DOCS_BASE_URL,
+    ERROR_CODES_BY_CODE,
+    TEST_CARDS,
+    TestCard,
+)
 
 DATA_FILE = Path("data") / "checklist.yml"
 """Where the checklist items live, relative to the docs directory."""
 
 GO_LIVE_ITEM_COUNT = 25
 """The seed checklist has 25 items; a different count means an item was lost or duplicated."""
+
+# Scenario ids are stable (a reader's saved progress refers to them). This card's id predates
+# the 3-D Secure flows of revision 2, when it was the "3-D Secure required" decline.
+LEGACY_CARD_SCENARIO_IDS = {"4000040000010114": "scenario-card-decline-authentication-required"}
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LINK_PATTERN = re.compile(r"^/(?:[a-z0-9-]+/)*(?:#[A-Za-z0-9_-]+)?$")
@@ -70,6 +82,8 @@ class Group:
     id: str
     name: str
     sections: tuple[Section, ...]
+    noun: str = ""
+    """Names this group in its controls when a page shows two ("EEA" -> "Reset EEA items")."""
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -104,11 +118,48 @@ def _sections(raw_sections: list, where: str) -> tuple[Section, ...]:
     return tuple(sections)
 
 
+def _three_d_secure_scenario(card: TestCard) -> Item:
+    """A 3-D Secure card's scenario: what the Direct API does without and with `return_url`."""
+    number = f"`{card.number}`"
+    slug = card.three_d_secure
+    if card.after_challenge_decline_code:
+        slug += "-then-" + card.after_challenge_decline_code.replace("_", "-")
+    item_id = LEGACY_CARD_SCENARIO_IDS.get(card.number, f"scenario-card-3ds-{slug}")
+    if card.three_d_secure != "challenge":
+        result = "authenticated" if card.three_d_secure == "frictionless" else "exempted"
+        shift = "true" if result == "authenticated" else "false"
+        text = (
+            f"Pay with {number}; expect `status: succeeded` with `three_d_secure.flow: "
+            f"{card.three_d_secure}`, `result: {result}` and `liability_shift: {shift}`."
+        )
+        return Item(item_id, card.scenario, text, "/3d-secure/#test-cards")
+    error = ERROR_CODES_BY_CODE[card.code]
+    if card.after_challenge_decline_code:
+        completed = (
+            f"`status: failed` with `decline_code: {card.after_challenge_decline_code}` "
+            "and its customer-safe message"
+        )
+    else:
+        completed = "`status: succeeded`"
+    text = (
+        f"Pay with {number} without a `return_url`; expect HTTP {error.status} `{error.code}` "
+        f"with `decline_code: {card.decline_code}`. With a `return_url`: `201` "
+        f"`requires_action`; complete the challenge and expect {completed}; fail it and expect "
+        f"`decline_code: {AUTHENTICATION_FAILED}`."
+    )
+    if card.hosted_page:
+        text += f" On the Hosted Payment Page: {card.hosted_page}."
+    return Item(item_id, card.scenario, text, "/3d-secure/#test-cards")
+
+
 def _card_scenarios() -> Section:
     """One scenario per test card, generated from the catalog so a new card appears by itself."""
     items = []
     for card in TEST_CARDS:
         number = f"`{card.number}`"
+        if card.three_d_secure:
+            items.append(_three_d_secure_scenario(card))
+            continue
         if card.outcome == "success":
             item_id = f"scenario-card-success-{card.brand}"
             text = f"Pay with {number}; expect `status: succeeded`."
@@ -132,6 +183,12 @@ def load_groups(docs_dir: str | Path) -> dict[str, Group]:
     path = Path(docs_dir) / DATA_FILE
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     go_live = Group("go-live", "Flowlix go-live checklist", _sections(data["go_live"], str(path)))
+    eea = Group(
+        "go-live-eea",
+        "Flowlix go-live checklist: for EEA customers",
+        _sections(data["go_live_eea"], str(path)),
+        noun="EEA",
+    )
     scenarios = Group(
         "scenarios",
         "Flowlix test scenarios",
@@ -143,12 +200,12 @@ def load_groups(docs_dir: str | Path) -> dict[str, Group]:
             f"expected {GO_LIVE_ITEM_COUNT}"
         )
     seen: set[str] = set()
-    for group in (go_live, scenarios):
+    for group in (go_live, eea, scenarios):
         for item in group.items:
             if item.id in seen:
                 raise ChecklistError(f"{path}: checklist item id {item.id!r} is used twice")
             seen.add(item.id)
-    return {group.id: group for group in (go_live, scenarios)}
+    return {group.id: group for group in (go_live, eea, scenarios)}
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -223,6 +280,10 @@ class Renderer:
     def group(self, group: Group, page_url: str | None) -> str:
         total = len(group.items)
         label_id = f"flx-{group.id}-progress-label"
+        # A second checklist on the same page names itself in its label and buttons.
+        progress = f"{group.noun} progress" if group.noun else "Progress"
+        copy = f"Copy {group.noun} progress as Markdown".replace("  ", " ")
+        reset = f"Reset {group.noun} items" if group.noun else "Reset"
         lines = [
             f'<div class="flx-checklist" data-checklist-group="{group.id}" '
             f'data-checklist-name="{escape(group.name)}">',
@@ -230,15 +291,15 @@ class Renderer:
             "nothing is sent anywhere, and another browser or device starts empty.</p>",
             self.notice(),
             '<div class="flx-checklist__summary" data-checklist-js hidden>',
-            f'<p class="flx-checklist__overall"><span id="{label_id}">Progress:</span> '
+            f'<p class="flx-checklist__overall"><span id="{label_id}">{progress}:</span> '
             f'<span data-checklist-count="{group.id}">0 of {total}</span> done</p>',
             f'<progress class="flx-checklist__bar" data-checklist-bar max="{total}" value="0" '
             f'aria-labelledby="{label_id}"></progress>',
             '<div class="flx-checklist__controls">',
             '<button type="button" class="md-button flx-checklist__button" '
-            'data-checklist-action="copy">Copy progress as Markdown</button>',
+            f'data-checklist-action="copy">{copy}</button>',
             '<button type="button" class="md-button flx-checklist__button" '
-            'data-checklist-action="reset">Reset</button>',
+            f'data-checklist-action="reset">{reset}</button>',
             "</div>",
             '<div class="flx-checklist__fallback" data-checklist-fallback hidden>',
             f'<label for="flx-{group.id}-markdown">Your clipboard is not available here: '
@@ -268,8 +329,9 @@ class Renderer:
 
     def single(self, item_id: str, page_url: str | None) -> str:
         item = self.items.get(item_id)
-        if item is None or item_id not in {i.id for i in self.groups["go-live"].items}:
-            known = ", ".join(i.id for i in self.groups["go-live"].items)
+        go_live_items = self.groups["go-live"].items + self.groups["go-live-eea"].items
+        if item is None or item_id not in {i.id for i in go_live_items}:
+            known = ", ".join(i.id for i in go_live_items)
             raise ChecklistError(
                 f"checklist_item({item_id!r}): no go-live checklist item has this id "
                 f"(see docs/data/checklist.yml). Known ids: {known}"
@@ -356,6 +418,11 @@ def define_env(env) -> None:
     def go_live_checklist() -> str:
         """The whole go-live checklist, with progress, Reset and Copy as Markdown."""
         return group("go-live")
+
+    @env.macro
+    def eea_checklist() -> str:
+        """The go-live items for merchants with customers in the EEA (or the UK): SCA."""
+        return group("go-live-eea")
 
     @env.macro
     def checklist_item(item_id: str) -> str:

@@ -43,11 +43,15 @@ LIMIT_DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "list_limit_default": ("List page size, default", "objects"),
     "list_limit_max": ("List page size, largest `limit`", "objects"),
     "checkout_session_lifetime_seconds": ("Checkout session lifetime", "seconds"),
+    "three_d_secure_challenge_lifetime_seconds": (
+        "3-D Secure challenge lifetime (a `requires_action` payment's `next_action.expires_at`)",
+        "seconds",
+    ),
     "webhook_tolerance_seconds": ("Webhook timestamp tolerance", "seconds either way"),
     "webhook_retry_schedule_seconds": ("Webhook redelivery delays", "seconds after each failure"),
     "webhook_timeout_seconds": ("Webhook delivery timeout", "seconds to answer a delivery"),
     "url_max_length": (
-        "URL length (`success_url`, `cancel_url`, webhook `url`)",
+        "URL length (`success_url`, `cancel_url`, `return_url`, webhook `url`)",
         "characters at most",
     ),
     "retry_backoff_seconds": (
@@ -179,6 +183,53 @@ def cards_for(key: str) -> catalog.TestCard:
     return catalog.TEST_CARDS_BY_NUMBER[test_card(key)]
 
 
+def three_d_secure_card(flow: str, issuer_declines: bool = False) -> str:
+    """The test card for a 3-D Secure flow (`issuer_declines`: declined after its challenge)."""
+    for card in catalog.TEST_CARDS:
+        declines = bool(card.after_challenge_decline_code)
+        if card.three_d_secure == flow and declines == issuer_declines:
+            return card.number
+    raise KeyError(f"no 3-D Secure test card for {flow!r} (issuer_declines={issuer_declines})")
+
+
+def _decline_cell(code: str, decline_code: str, prefix: str = "402 ") -> str:
+    return (
+        f"{prefix}<code>{code}</code> / "
+        f'<a href="{links.href(f"/decline-codes/#{decline_code}")}"><code>{decline_code}</code></a>'
+    )
+
+
+def _decline_anchor(decline_code: str) -> str:
+    return (
+        f'<a href="{links.href(f"/decline-codes/#{decline_code}")}"><code>{decline_code}</code></a>'
+    )
+
+
+def _after_challenge(card: catalog.TestCard) -> str:
+    """What a completed challenge leads to, in HTML."""
+    if card.after_challenge_decline_code:
+        return "<code>failed</code> with " + _decline_anchor(card.after_challenge_decline_code)
+    return "<code>succeeded</code>"
+
+
+def _direct_api_result(card: catalog.TestCard) -> str:
+    """The Direct API's answer for a test card, with and without `return_url` where it differs."""
+    if card.outcome == "success":
+        result = '<span class="flowlix-badge flowlix-badge--success">201 succeeded</span>'
+        if card.three_d_secure:
+            result += f"<br><small>3-D Secure: {html.escape(card.three_d_secure)}</small>"
+        return result
+    declined = _decline_cell(card.code, card.decline_code)
+    if card.three_d_secure != "challenge":
+        return declined
+    failed = _decline_anchor(catalog.AUTHENTICATION_FAILED)
+    return (
+        f"Without <code>return_url</code>: {declined}.<br>With <code>return_url</code>: "
+        f"201 <code>requires_action</code>; the challenge completed: {_after_challenge(card)}; "
+        f"failed: <code>failed</code> with {failed}"
+    )
+
+
 # --- tables ------------------------------------------------------------------------------------
 
 
@@ -221,13 +272,23 @@ def error_code_table(error_type: str | None = None) -> str:
 
 
 def decline_code_table() -> str:
-    cards_by_decline = {card.decline_code: card for card in catalog.TEST_CARDS if card.decline_code}
+    cards_by_decline: dict[str, catalog.TestCard] = {}
+    for card in catalog.TEST_CARDS:
+        if card.decline_code:
+            cards_by_decline.setdefault(card.decline_code, card)
     rows = []
     for item in catalog.DECLINE_CODES:
         label, explanation = RETRY_LABELS[item.retry]
         card = cards_by_decline.get(item.decline_code)
-        if card:
+        if card and card.three_d_secure == "challenge":
+            try_it = f"<code>{card.number}</code> without <code>return_url</code>"
+        elif card:
             try_it = f"<code>{card.number}</code>"
+        elif item.decline_code == catalog.AUTHENTICATION_FAILED:
+            try_it = (
+                f"<code>{three_d_secure_card('challenge')}</code> with <code>return_url</code>: "
+                f'<a href="{links.href("/3d-secure/#test-cards")}">fail the challenge</a>'
+            )
         else:
             try_it = "Any other Luhn-valid number in test mode"
         fraud_note = (
@@ -271,15 +332,13 @@ def test_card_table(outcome: str | None = None) -> str:
     for card in catalog.TEST_CARDS:
         if outcome not in (None, card.outcome):
             continue
-        if card.outcome == "success":
-            result = '<span class="flowlix-badge flowlix-badge--success">201 succeeded</span>'
+        result = _direct_api_result(card)
+        if card.hosted_page:
+            hosted = html.escape(card.hosted_page)
+        elif card.three_d_secure:
+            hosted = "Pays at once, as on the Direct API"
         else:
-            result = (
-                f"402 <code>{card.code}</code> / "
-                f'<a href="{links.href(f"/decline-codes/#{card.decline_code}")}">'
-                f"<code>{card.decline_code}</code></a>"
-            )
-        hosted = html.escape(card.hosted_page) if card.hosted_page else "Same as the Direct API"
+            hosted = "Same as the Direct API"
         rows.append(
             (
                 {"id": f"card-{card.number}"},
@@ -305,6 +364,72 @@ def test_card_table(outcome: str | None = None) -> str:
         rows,
         "test-cards",
     )
+
+
+def _three_d_secure_cell(flow: str, result: str | None) -> str:
+    details = catalog.three_d_secure_details(flow, result)
+    return (
+        f"<code>result: {details['result']}</code><br>"
+        f"<code>liability_shift: {json.dumps(details['liability_shift'])}</code>"
+    )
+
+
+def three_d_secure_card_table() -> str:
+    """The 3-D Secure test cards: what the issuer does, and the payment's `three_d_secure`."""
+    rows = []
+    for card in catalog.TEST_CARDS:
+        if not card.three_d_secure:
+            continue
+        if card.three_d_secure == "challenge":
+            failed = _decline_anchor(catalog.AUTHENTICATION_FAILED)
+            expired = _decline_anchor(catalog.AUTHENTICATION_REQUIRED)
+            lifetime = duration(catalog.LIMITS.three_d_secure_challenge_lifetime_seconds)
+            outcome = (
+                "201 <code>requires_action</code>, then:<br>"
+                f"<strong>completed</strong>: {_after_challenge(card)}<br>"
+                f"<strong>failed</strong>: <code>failed</code> with {failed}<br>"
+                f"<strong>unanswered for {lifetime}</strong>: <code>failed</code> with {expired}"
+            )
+            details = (
+                f"Completed: {_three_d_secure_cell('challenge', 'authenticated')}<br>"
+                f"Failed: {_three_d_secure_cell('challenge', 'failed')}"
+            )
+        else:
+            result = "authenticated" if card.three_d_secure == "frictionless" else "exempted"
+            outcome = '<span class="flowlix-badge flowlix-badge--success">201 succeeded</span>'
+            details = _three_d_secure_cell(card.three_d_secure, result)
+        rows.append(
+            (
+                {"id": f"3ds-card-{card.number}"},
+                [
+                    f"<code>{card.number}</code><br><code>flow: {card.three_d_secure}</code>",
+                    f"<strong>{html.escape(card.scenario)}</strong>. "
+                    + inline(card.three_d_secure_note or ""),
+                    outcome,
+                    details,
+                    html.escape(card.hosted_page or "Pays at once"),
+                ],
+            )
+        )
+    return html_table(
+        [
+            "Card number",
+            "What the issuer does",
+            "Direct API with return_url",
+            "three_d_secure",
+            "Hosted Payment Page",
+        ],
+        rows,
+        "three-d-secure-cards",
+    )
+
+
+def payment_status_table() -> str:
+    rows = [
+        ({"id": f"status-{status.replace('_', '-')}"}, [f"<code>{status}</code>", inline(meaning)])
+        for status, meaning in catalog.PAYMENT_STATUSES
+    ]
+    return html_table(["status", "What it means"], rows, "payment-statuses")
 
 
 def currency_table() -> str:
@@ -563,6 +688,7 @@ def define_env(env) -> None:
         "production_api_base": catalog.PRODUCTION_API_BASE,
         "docs_base_url": catalog.DOCS_BASE_URL,
         "test_mode_live_card": catalog.TEST_MODE_LIVE_CARD,
+        "three_d_secure_version": catalog.THREE_D_SECURE_VERSION,
     }
     for name, value in values.items():
         env.variables[name] = value
@@ -585,6 +711,9 @@ def define_env(env) -> None:
         decline_link,
         status_of,
         test_card,
+        three_d_secure_card,
+        three_d_secure_card_table,
+        payment_status_table,
         limit_value,
         sequence_diagram,
     ):

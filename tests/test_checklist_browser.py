@@ -27,6 +27,8 @@ DOCS_DIR = ROOT / "docs"
 STORAGE_KEY = "flowlix.checklist.v1"
 GO_LIVE_TOTAL = 25
 BOX = "input[type=checkbox][data-checklist-item]"
+# /go-live/ also shows the "For EEA customers" checklist, with its own progress and buttons.
+GO_LIVE = '[data-checklist-group="go-live"]'
 
 
 def _load_checklist_macros():
@@ -73,7 +75,9 @@ def checked_ids(page: Page) -> set[str]:
 def test_ticked_items_survive_a_reload(page: Page, problems: Problems) -> None:
     open_page(page, "go-live/")
     expect(overall(page)).to_have_text(f"0 of {GO_LIVE_TOTAL}")
-    expect(page.locator("progress[data-checklist-bar]")).to_have_attribute("value", "0")
+    expect(page.locator(GO_LIVE).locator("progress[data-checklist-bar]")).to_have_attribute(
+        "value", "0"
+    )
 
     page.get_by_label("Use live API keys").check()
     page.get_by_label("Handle all error types").check()
@@ -89,7 +93,9 @@ def test_ticked_items_survive_a_reload(page: Page, problems: Problems) -> None:
     page.reload()
     expect(page.locator(BOX).first).to_be_enabled()
     expect(overall(page)).to_have_text(f"3 of {GO_LIVE_TOTAL}")
-    expect(page.locator("progress[data-checklist-bar]")).to_have_attribute("value", "3")
+    expect(page.locator(GO_LIVE).locator("progress[data-checklist-bar]")).to_have_attribute(
+        "value", "3"
+    )
     assert checked_ids(page) == {"use-live-keys", "handle-all-error-types", "pci-dss"}
     assert problems.messages == []
 
@@ -114,7 +120,7 @@ def test_progress_survives_instant_navigation(page: Page, problems: Problems) ->
     # The handlers are bound once: one click after two navigations asks once and resets once.
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
-    page.get_by_role("button", name="Reset").click()
+    page.locator(GO_LIVE).get_by_role("button", name="Reset").click()
     expect(overall(page)).to_have_text(f"0 of {GO_LIVE_TOTAL}")
     assert len(dialogs) == 1
     assert problems.messages == []
@@ -161,7 +167,7 @@ def test_reset_asks_first_and_a_cancel_keeps_everything(page: Page, problems: Pr
 
     asked: list[str] = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    page.get_by_role("button", name="Reset").click()
+    page.locator(GO_LIVE).get_by_role("button", name="Reset").click()
     expect(page.get_by_role("status").first).to_have_text(
         "Reset cancelled: your progress is unchanged."
     )
@@ -170,7 +176,7 @@ def test_reset_asks_first_and_a_cancel_keeps_everything(page: Page, problems: Pr
     assert checked_ids(page) == {"test-idempotency", "monitor-decline-rates"}
 
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Reset").click()
+    page.locator(GO_LIVE).get_by_role("button", name="Reset").click()
     expect(overall(page)).to_have_text(f"0 of {GO_LIVE_TOTAL}")
     assert checked_ids(page) == set()
 
@@ -201,7 +207,7 @@ def test_the_scenario_checklist_keeps_its_own_count(page: Page, problems: Proble
 
 def expected_markdown_lines(checked: set[str], page: Page) -> list[str]:
     items = page.eval_on_selector_all(
-        BOX,
+        f"{GO_LIVE} {BOX}",
         "boxes => boxes.map(b => [b.dataset.checklistItem, b.dataset.checklistTitle,"
         " b.dataset.checklistUrl])",
     )
@@ -220,7 +226,7 @@ def test_copy_writes_a_markdown_task_list(
         page = open_page(problems.watch(context.new_page()), "go-live/")
         page.get_by_label("Use live API keys").check()
         page.get_by_label("Retry on 5xx errors").check()
-        page.get_by_role("button", name="Copy progress as Markdown").click()
+        page.locator(GO_LIVE).get_by_role("button", name="Copy progress as Markdown").click()
         expect(page.get_by_role("status").first).to_have_text(
             "Progress copied to the clipboard as a Markdown list."
         )
@@ -244,9 +250,9 @@ def test_copy_falls_back_to_a_visible_text_box(context: BrowserContext, problems
     context.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
     page = open_page(problems.watch(context.new_page()), "go-live/")
     page.get_by_label("Never log card numbers").check()
-    page.get_by_role("button", name="Copy progress as Markdown").click()
+    page.locator(GO_LIVE).get_by_role("button", name="Copy progress as Markdown").click()
 
-    fallback = page.get_by_label("Your clipboard is not available here")
+    fallback = page.locator(GO_LIVE).get_by_label("Your clipboard is not available here")
     expect(fallback).to_be_visible()
     expect(fallback).to_be_focused()
     text = fallback.input_value()
@@ -278,7 +284,7 @@ def test_corrupt_saved_data_is_ignored_and_replaced(page: Page, problems: Proble
         expect(page.locator(BOX).first).to_be_enabled()
         expect(overall(page)).to_have_text(f"{len(expected)} of {GO_LIVE_TOTAL}")
         assert checked_ids(page) == expected, stored
-        expect(page.locator("[data-checklist-notice]")).to_be_hidden()
+        expect(page.locator(GO_LIVE).locator("[data-checklist-notice]")).to_be_hidden()
         # Replaced with a clean state on load, before anything is ticked.
         saved = page.evaluate("key => JSON.parse(localStorage.getItem(key))", STORAGE_KEY)
         assert saved == {"version": 1, "items": dict.fromkeys(expected, True)}, stored
@@ -339,14 +345,14 @@ def test_without_javascript_the_checklist_is_a_plain_list(browser: Browser, site
     try:
         page = context.new_page()
         page.goto("go-live/")
-        boxes = page.locator(BOX)
+        boxes = page.locator(GO_LIVE).locator(BOX)
         expect(boxes).to_have_count(GO_LIVE_TOTAL)
         for index in range(GO_LIVE_TOTAL):
             expect(boxes.nth(index)).to_be_disabled()
         expect(page.get_by_label("Use live API keys")).not_to_be_checked()
         expect(page.get_by_text("Replace fl_test_sk_ keys with fl_live_sk_ keys.")).to_be_visible()
-        expect(page.get_by_role("button", name="Reset")).to_be_hidden()
-        expect(page.get_by_text("kept in this browser only")).to_be_visible()
+        expect(page.locator(GO_LIVE).get_by_role("button", name="Reset")).to_be_hidden()
+        expect(page.get_by_text("kept in this browser only").first).to_be_visible()
     finally:
         context.close()
 

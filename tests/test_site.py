@@ -36,6 +36,7 @@ STABLE_PAGES = [
     "/idempotency/",
     "/refunds/",
     "/hosted-payment-page/",
+    "/3d-secure/",
     "/webhooks/",
     "/errors/",
     "/decline-codes/",
@@ -60,6 +61,12 @@ CONTRACT_LINKS = {
     "/amounts/",
     "/security/",
     "/monitoring/",
+    "/3d-secure/",
+    "/3d-secure/#when-sca-applies",
+    "/3d-secure/#exemptions",
+    "/3d-secure/#direct-api",
+    "/3d-secure/#liability-shift",
+    "/3d-secure/#test-cards",
 }
 
 # Go-live checklist item -> the guide section that expands it (team contract).
@@ -89,6 +96,11 @@ CHECKLIST_ANCHORS = {
     "set-live-key": "/going-live/#production-environment",
     "real-card-test-payment": "/going-live/#smoke-test",
     "monitor-first-transactions": "/going-live/#first-transactions",
+    # For EEA customers (Strong Customer Authentication)
+    "eea-handle-3ds-challenges": "/3d-secure/#direct-api",
+    "eea-verify-after-return": "/3d-secure/#return",
+    "eea-record-liability-shift": "/3d-secure/#liability-shift",
+    "eea-test-3ds-outcomes": "/3d-secure/#test-cards",
 }
 
 # Hosts that serve libraries and fonts; none may appear anywhere in the built site's code.
@@ -498,7 +510,8 @@ def row_text(site_dir: Path, path: str, row_id: str) -> str:
 @pytest.mark.parametrize("item", catalog.DECLINE_CODES, ids=lambda item: item.decline_code)
 def test_decline_code_row_says_what_to_do(site, item):
     text = row_text(site, "/decline-codes/", item.decline_code)
-    for fact in (item.meaning, item.customer_message, item.next_step.replace("`", "")):
+    for fact in (item.meaning, item.customer_message, item.next_step):
+        fact = fact.replace("`", "")  # `code` spans are rendered as <code>
         assert " ".join(fact.split()) in text, f"the row lacks {fact!r}"
     assert item.retry.capitalize() in text.split()
 

@@ -30,6 +30,10 @@ CUSTOMER_MESSAGES = {
         "Your bank needs you to confirm this payment. "
         "Please try again and complete the verification."
     ),
+    "authentication_failed": (
+        "We could not confirm this payment with your bank. "
+        "Please try again or use a different card."
+    ),
     "test_mode_live_card": GENERIC_MESSAGE,
 }
 

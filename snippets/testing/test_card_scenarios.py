@@ -24,7 +24,10 @@ TEST_CARDS = {
     "4000040000010080": "card_velocity_exceeded",
     "4000040000010098": "fraudulent",
     "4000040000010106": "processing_error",
-    "4000040000010114": "authentication_required",
+    "4000040000010114": "authentication_required",  # 3-D Secure challenge, no return_url
+    "4000040000010122": "succeeded",  # 3-D Secure, frictionless
+    "4000040000010130": "authentication_required",  # 3-D Secure challenge, no return_url
+    "4000040000010148": "succeeded",  # SCA exemption granted
 }
 
 
@@ -85,6 +88,9 @@ with flowlix_client() as client:
             #> card ending 0098: fraudulent              ok
             #> card ending 0106: processing_error        ok
             #> card ending 0114: authentication_required ok
+            #> card ending 0122: succeeded               ok
+            #> card ending 0130: authentication_required ok
+            #> card ending 0148: succeeded               ok
 
         # Refund scenario: the first card's payment is refunded in full.
         payment_id = client.get("/payments", params={"reference": "scenario-1111"}).json()["data"][
@@ -103,4 +109,4 @@ with flowlix_client() as client:
 if failures:
     sys.exit(f"{failures} scenarios did not behave as expected")
 print("all", len(TEST_CARDS), "test cards behaved as expected")
-#> all 14 test cards behaved as expected
+#> all 17 test cards behaved as expected

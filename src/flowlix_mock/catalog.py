@@ -218,7 +218,8 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         "payment_not_refundable",
         400,
         "invalid_request_error",
-        "The payment failed, so there is nothing to refund.",
+        "The payment has not succeeded: it failed, or it is still waiting for 3-D Secure "
+        "(`requires_action`), so there is nothing to refund.",
         "Refund only payments whose `status` is `succeeded`.",
     ),
     ErrorCode(
@@ -418,12 +419,28 @@ DECLINE_CODES: tuple[DeclineCode, ...] = (
     DeclineCode(
         "authentication_required",
         "card_declined",
-        "The issuer requires 3-D Secure authentication, which the Direct API cannot perform.",
+        "The issuer requires Strong Customer Authentication (a 3-D Secure challenge), but the "
+        "payment was sent without a `return_url`, so the customer could not be asked; or the "
+        "customer never answered the challenge within its hour.",
         "soft",
         "merchant",
         "Your bank needs you to confirm this payment. Please try again and complete the "
         "verification.",
-        "Send the customer through the Hosted Payment Page, which runs the 3-D Secure challenge.",
+        "Create the payment again with a `return_url` and a new `Idempotency-Key`, and send the "
+        "customer's browser to `next_action.url`; or use the Hosted Payment Page, which runs the "
+        "challenge itself.",
+    ),
+    DeclineCode(
+        "authentication_failed",
+        "card_declined",
+        "The customer did not pass the 3-D Secure challenge: they failed or cancelled it at "
+        "their bank.",
+        "soft",
+        "customer",
+        "We could not confirm this payment with your bank. Please try again or use a different "
+        "card.",
+        "Let the customer try again (a new payment with a new `Idempotency-Key`, which starts a "
+        "new challenge) or pay with another card.",
     ),
     DeclineCode(
         "test_mode_live_card",
@@ -439,10 +456,30 @@ DECLINE_CODES: tuple[DeclineCode, ...] = (
 FRAUD_DECLINE_CODES = frozenset({"lost_card", "stolen_card", "fraudulent"})
 """Decline codes whose reason is never told to the customer."""
 
+AUTHENTICATION_REQUIRED = "authentication_required"
+"""The decline for a challenge nobody could answer: no `return_url`, or no answer in time."""
+
+AUTHENTICATION_FAILED = "authentication_failed"
+"""The decline for a 3-D Secure challenge the customer failed."""
+
+
+ThreeDSecureFlow = Literal["frictionless", "challenge", "exemption"]
+
+THREE_D_SECURE_VERSION = "2.2.0"
+"""The EMV 3-D Secure version Flowlix runs (`three_d_secure.version` on a payment)."""
+
 
 @dataclass(frozen=True)
 class TestCard:
-    """A card number with a fixed outcome in test mode."""
+    """A card number with a fixed outcome in test mode.
+
+    `outcome`, `code` and `decline_code` are what a payment without a `return_url` gets (the
+    revision-1 behaviour). `three_d_secure` is the 3-D Secure flow the issuer picks for the card:
+    `"frictionless"` and `"exemption"` succeed at once; `"challenge"` needs the customer, so the
+    payment is declined with `authentication_required` unless it has a `return_url`, in which case
+    it waits in `requires_action`. After a completed challenge the issuer approves, or declines
+    with `after_challenge_decline_code`.
+    """
 
     __test__ = False  # not a pytest test class
 
@@ -454,6 +491,12 @@ class TestCard:
     decline_code: str | None = None
     hosted_page: str | None = None
     """What the Hosted Payment Page does with this card, where it differs from the Direct API."""
+    three_d_secure: ThreeDSecureFlow | None = None
+    """The 3-D Secure flow for this card; None: no 3-D Secure (`three_d_secure` is null)."""
+    after_challenge_decline_code: str | None = None
+    """The issuer's decline after a completed challenge; None: the issuer approves."""
+    three_d_secure_note: str | None = None
+    """What the card shows about 3-D Secure, in a sentence (for the docs' tables)."""
 
     @property
     def last4(self) -> str:
@@ -514,11 +557,46 @@ TEST_CARDS: tuple[TestCard, ...] = (
     TestCard(
         "4000040000010114",
         "visa",
-        "3-D Secure required",
+        "3-D Secure challenge",
         "decline",
         "card_declined",
         "authentication_required",
         hosted_page="3-D Secure challenge: complete it to pay, fail it to decline",
+        three_d_secure="challenge",
+        three_d_secure_note="The issuer asks for a challenge. Completed: the payment succeeds, "
+        "with the liability shift. Failed: declined with `authentication_failed`.",
+    ),
+    TestCard(
+        "4000040000010122",
+        "visa",
+        "3-D Secure, frictionless",
+        "success",
+        three_d_secure="frictionless",
+        three_d_secure_note="The issuer authenticates the customer from the data 3-D Secure "
+        "sends, without a challenge: the payment succeeds at once, with the liability shift.",
+    ),
+    TestCard(
+        "4000040000010130",
+        "visa",
+        "3-D Secure challenge, then declined by the issuer",
+        "decline",
+        "card_declined",
+        "authentication_required",
+        hosted_page="3-D Secure challenge; once it is completed, the decline message for "
+        "insufficient funds",
+        three_d_secure="challenge",
+        after_challenge_decline_code="insufficient_funds",
+        three_d_secure_note="The issuer asks for a challenge and, once it is completed, declines "
+        "the payment with `insufficient_funds`: authentication is not authorisation.",
+    ),
+    TestCard(
+        "4000040000010148",
+        "visa",
+        "SCA exemption granted",
+        "success",
+        three_d_secure="exemption",
+        three_d_secure_note="The issuer grants the exemption Flowlix asked for: the payment "
+        "succeeds at once, without the liability shift.",
     ),
 )
 
@@ -581,6 +659,7 @@ class Limits:
     list_limit_default: int = 10
     list_limit_max: int = 100
     checkout_session_lifetime_seconds: int = 60 * 60
+    three_d_secure_challenge_lifetime_seconds: int = 60 * 60
     url_max_length: int = 2048
     webhook_tolerance_seconds: int = 5 * 60
     webhook_timeout_seconds: int = 5
@@ -594,9 +673,33 @@ LIMITS = Limits()
 
 REFUND_REASONS: tuple[str, ...] = ("requested_by_customer", "duplicate", "fraudulent")
 
+PAYMENT_STATUSES: tuple[tuple[str, str], ...] = (
+    ("succeeded", "The card was charged. Final: fulfil the order; it can be refunded."),
+    (
+        "failed",
+        "The card was declined; `failure_code` and `decline_code` say why. Final: nothing was "
+        "charged.",
+    ),
+    (
+        "requires_action",
+        "The issuer asked for a 3-D Secure challenge: nothing is charged yet, and `next_action` "
+        "says where to send the customer's browser. Not final: it becomes `succeeded` or "
+        "`failed`.",
+    ),
+)
+"""Every `status` a payment can have, with what it means for the order."""
+
 EVENT_TYPES: tuple[tuple[str, str], ...] = (
-    ("payment.succeeded", "A payment succeeded (Direct API or Hosted Payment Page)."),
-    ("payment.failed", "A payment was declined; `data.object` is the failed payment."),
+    (
+        "payment.succeeded",
+        "A payment succeeded (Direct API or Hosted Payment Page). A payment that waits for "
+        "3-D Secure (`requires_action`) sends its event only when it reaches its final status.",
+    ),
+    (
+        "payment.failed",
+        "A payment was declined, including a failed or unanswered 3-D Secure challenge; "
+        "`data.object` is the failed payment.",
+    ),
     ("refund.succeeded", "A refund succeeded; `data.object` is the refund."),
     ("checkout.session.completed", "A checkout session was paid; fulfil the order."),
     ("checkout.session.expired", "A checkout session expired unpaid."),
@@ -619,6 +722,20 @@ ERROR_CODES_BY_CODE = {item.code: item for item in ERROR_CODES}
 DECLINE_CODES_BY_CODE = {item.decline_code: item for item in DECLINE_CODES}
 TEST_CARDS_BY_NUMBER = {card.number: card for card in TEST_CARDS}
 CURRENCIES_BY_CODE = {currency.code: currency for currency in CURRENCIES}
+
+
+def three_d_secure_details(flow: ThreeDSecureFlow, result: str | None) -> dict:
+    """A payment's `three_d_secure` object: the liability shift comes with authentication only.
+
+    `result` is None while the challenge is unanswered, then `"authenticated"` or `"failed"`;
+    frictionless payments are `"authenticated"`, exempted ones `"exempted"`.
+    """
+    return {
+        "version": THREE_D_SECURE_VERSION,
+        "flow": flow,
+        "result": result,
+        "liability_shift": result == "authenticated",
+    }
 
 
 def doc_url(code: str, decline_code: str | None = None) -> str:
@@ -691,6 +808,10 @@ def as_json() -> dict:
         "currencies": [asdict(currency) for currency in CURRENCIES],
         "limits": asdict(LIMITS),
         "refund_reasons": list(REFUND_REASONS),
+        "payment_statuses": [
+            {"status": status, "meaning": meaning} for status, meaning in PAYMENT_STATUSES
+        ],
+        "three_d_secure_version": THREE_D_SECURE_VERSION,
         "event_types": [{"type": name, "meaning": meaning} for name, meaning in EVENT_TYPES],
         "simulations": [{"value": name, "effect": effect} for name, effect in SIMULATIONS],
     }
