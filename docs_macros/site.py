@@ -427,7 +427,7 @@ def three_d_secure_card_table() -> str:
 def payment_status_table() -> str:
     rows = [
         ({"id": f"status-{status.replace('_', '-')}"}, [f"<code>{status}</code>", inline(meaning)])
-        for status, meaning in catalog.PAYMENT_STATUSES
+        for status, meaning in catalog.PAYMENT_STATUS_MEANINGS
     ]
     return html_table(["status", "What it means"], rows, "payment-statuses")
 

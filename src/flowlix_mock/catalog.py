@@ -673,7 +673,7 @@ LIMITS = Limits()
 
 REFUND_REASONS: tuple[str, ...] = ("requested_by_customer", "duplicate", "fraudulent")
 
-PAYMENT_STATUSES: tuple[tuple[str, str], ...] = (
+PAYMENT_STATUS_MEANINGS: tuple[tuple[str, str], ...] = (
     ("succeeded", "The card was charged. Final: fulfil the order; it can be refunded."),
     (
         "failed",
@@ -688,6 +688,9 @@ PAYMENT_STATUSES: tuple[tuple[str, str], ...] = (
     ),
 )
 """Every `status` a payment can have, with what it means for the order."""
+
+PAYMENT_STATUSES: tuple[str, ...] = tuple(status for status, _ in PAYMENT_STATUS_MEANINGS)
+"""The payment statuses, by name."""
 
 EVENT_TYPES: tuple[tuple[str, str], ...] = (
     (
@@ -809,7 +812,7 @@ def as_json() -> dict:
         "limits": asdict(LIMITS),
         "refund_reasons": list(REFUND_REASONS),
         "payment_statuses": [
-            {"status": status, "meaning": meaning} for status, meaning in PAYMENT_STATUSES
+            {"status": status, "meaning": meaning} for status, meaning in PAYMENT_STATUS_MEANINGS
         ],
         "three_d_secure_version": THREE_D_SECURE_VERSION,
         "event_types": [{"type": name, "meaning": meaning} for name, meaning in EVENT_TYPES],
