@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -374,3 +375,20 @@ def test_the_machine_outputs_do_not_depend_on_the_site_url(site, subpath_site):
     other, _ = subpath_site
     for name in ("openapi.json", "flowlix.postman_collection.json", "catalog.json"):
         assert (site / name).read_bytes() == (other / name).read_bytes(), name
+
+
+def test_the_build_step_fails_on_a_broken_checklist_link(site, tmp_path):
+    """The checklist's link check runs in the build step: a page it links to, gone, fails it."""
+    broken = tmp_path / "site"
+    shutil.copytree(site, broken)
+    shutil.rmtree(broken / "monitoring")
+    result = subprocess.run(
+        [sys.executable, "-m", "docs_macros.publish", "--site-dir", str(broken)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "monitoring.md is in the navigation but /monitoring/ was not built" in result.stderr
+    assert "checklist: item 'log-request-id' links to /monitoring/#request-ids" in result.stderr
