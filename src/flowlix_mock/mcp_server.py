@@ -71,8 +71,17 @@ def load_bundle(path: Path | None = None) -> dict[str, Any]:
     return bundle
 
 
+def stem(word: str) -> str:
+    """A plural and its singular count as one word: keys/key, retries/retry (not 'access')."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
 def tokens(text: str) -> list[str]:
-    return [word for word in TOKEN.findall(text.lower()) if word not in STOP_WORDS]
+    return [stem(word) for word in TOKEN.findall(text.lower()) if word not in STOP_WORDS]
 
 
 @dataclass
@@ -86,9 +95,10 @@ class Section:
 
 
 class DocsIndex:
-    """BM25 over the docs' sections; a word in a section's or page's title counts three times."""
+    """BM25 over the docs' sections; a word of the section's title counts as SECTION_TITLE
+    occurrences, a word of its page's title as PAGE_TITLE."""
 
-    K1, B, TITLE_WEIGHT = 1.2, 0.75, 3
+    K1, B, SECTION_TITLE, PAGE_TITLE = 1.2, 0.75, 6, 2
 
     def __init__(self, bundle: dict[str, Any]):
         self.bundle = bundle
@@ -97,8 +107,10 @@ class DocsIndex:
         for page in bundle["pages"]:
             for section in page["sections"]:
                 terms = Counter(tokens(section["markdown"]))
-                for word in tokens(f"{section['title']} {page['title']}"):
-                    terms[word] += self.TITLE_WEIGHT
+                for word in tokens(section["title"]):
+                    terms[word] += self.SECTION_TITLE
+                for word in tokens(page["title"]):
+                    terms[word] += self.PAGE_TITLE
                 self.sections.append(
                     Section(
                         page["title"],
