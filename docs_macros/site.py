@@ -550,10 +550,17 @@ def _schema_type(document: dict, schema: dict) -> str:
     schema = _resolve(document, schema or {})
     if "enum" in schema:
         values = [json.dumps(value) for value in schema["enum"]]
+        # An enum that accepts each value in either case (the currencies) counts each once.
+        folded = list(dict.fromkeys(value.upper() for value in values))
+        either_case = len(folded) < len(values)
+        if either_case:
+            values = folded
         if len(values) > 6:  # e.g. the currencies: name the count, list them in a tooltip
+            case = ", either case" if either_case else ""
             return (
                 f'<abbr title="{html.escape(", ".join(values))}">'
-                f"{html.escape(schema.get('type', 'value'))}, one of {len(values)} values</abbr>"
+                f"{html.escape(schema.get('type', 'value'))}, one of {len(values)} values"
+                f"{case}</abbr>"
             )
         return " | ".join(f"<code>{html.escape(value)}</code>" for value in values)
     kind = schema.get("type")

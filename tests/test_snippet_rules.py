@@ -40,6 +40,9 @@ ALLOWED_OPT_OUTS = {
     ("hosted_payment_page/success_handler.py", "idempotency-key"),
     # So is the 3-D Secure challenge page's form (the mock stands in for the customer's bank).
     ("three_d_secure/return_handler.py", "idempotency-key"),
+    # The webhook demo and the drills pay a checkout on the hosted page, as the customer would.
+    ("webhooks/receiver.py", "idempotency-key"),
+    ("testing/failure_drills.py", "idempotency-key"),
     # These show an insecure URL being refused.
     ("security/https_only_client.py", "http-url"),
     # This shows the logging filter masking a card number pasted into a support ticket.

@@ -44,9 +44,12 @@ def handle_success_redirect(client: httpx.Client, query_string: str, orders: dic
     response.raise_for_status()
     session = response.json()
     order = orders.get(session["reference"])
-    if order is None or session["amount"] != order["amount"]:
+    if order is None or (session["amount"], session["currency"]) != (
+        order["amount"],
+        order["currency"],
+    ):
         return "We could not match your payment to an order; our team will contact you."
-    if session["payment_status"] != "paid":
+    if (session["status"], session["payment_status"]) != ("complete", "paid"):
         return "Your payment is not complete yet."
     if order["status"] != "paid":  # fulfil once, however often the page is reloaded
         order.update(status="paid", payment_id=session["payment"])
@@ -78,7 +81,14 @@ def pay_on_hosted_page(page_url: str, card_form: dict) -> str:
         return answer.headers.get("Location", "")
 
 
-orders = {"order-1234": {"amount": 4999, "status": "awaiting payment", "payment_id": None}}
+orders = {
+    "order-1234": {
+        "amount": 4999,
+        "currency": "EUR",
+        "status": "awaiting payment",
+        "payment_id": None,
+    }
+}
 card_form = {"card_number": "4111 1111 1111 1111", "expiry": "12/30", "cvc": "123"}
 with flowlix_client() as client:
     try:

@@ -109,8 +109,9 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:attempt]
 def open_orders(path: str) -> sqlite3.Connection:
-    db = sqlite3.connect(path)
+    db = sqlite3.connect(path, check_same_thread=False)
     db.execute(
         "CREATE TABLE IF NOT EXISTS orders ("
         " order_id TEXT PRIMARY KEY, amount INTEGER NOT NULL, currency TEXT NOT NULL,"
@@ -125,7 +126,6 @@ class PaymentInProgress(Exception):
     """An attempt for this order was sent and not answered yet: do not start another."""
 
 
-# --8<-- [start:attempt]
 def start_attempt(db: sqlite3.Connection, order_id: str) -> str:
     """Number the attempt and save its key with the order BEFORE sending anything.
 
@@ -166,10 +166,12 @@ def save_outcome(db: sqlite3.Connection, order_id: str, payment: dict) -> None:
 
 def pay_order(client: httpx.Client, db: sqlite3.Connection, order_id: str, card: dict) -> dict:
     """One payment attempt for an order: the payment (201) or the decline (402)."""
-    key = start_attempt(db, order_id)
-    amount, currency = db.execute(
-        "SELECT amount, currency FROM orders WHERE order_id = ?", (order_id,)
+    amount, currency, payment_id = db.execute(
+        "SELECT amount, currency, payment_id FROM orders WHERE order_id = ?", (order_id,)
     ).fetchone()
+    if payment_id:  # paid already: never charge an order twice
+        return {"id": payment_id, "status": "succeeded"}
+    key = start_attempt(db, order_id)
     body = {"amount": amount, "currency": currency, "card": card, "reference": order_id}
     response = post_with_retries(client, "/payments", body, idempotency_key=key)
     if response.status_code == 201:

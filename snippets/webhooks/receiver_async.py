@@ -1,4 +1,4 @@
-"""The webhook receiver as an ASGI app: verify, handle each event once, answer quickly."""
+"""The webhook receiver as an ASGI app: verify, do each event's work once, then record it."""
 
 import asyncio
 import logging
@@ -43,11 +43,21 @@ class WebhookApp:
         except WebhookVerificationError as error:
             logger.warning("rejected a delivery: %s", error)
             return 400
-        if event["id"] not in self.handled:  # at-least-once delivery: repeats are normal
-            self.handled[event["id"]] = event["type"]
-            logger.info("handling %s %s", event["type"], event["id"])
-            self.arrived.set()
+        if event["id"] in self.handled:  # at-least-once delivery: repeats are normal
+            return 204
+        try:
+            self.handle(event)
+        except Exception:
+            logger.exception("event %s failed; Flowlix will deliver it again", event["id"])
+            return 500
+        # Recorded only once the work is done (in production: in the work's own transaction).
+        self.handled[event["id"]] = event["type"]
+        self.arrived.set()
         return 204
+
+    def handle(self, event: dict) -> None:
+        """The event's work: quick database updates; slow work queued for after the answer."""
+        logger.info("handling %s %s", event["type"], event["id"])
 
 
 async def log_request_id(response: httpx.Response) -> None:

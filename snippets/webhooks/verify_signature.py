@@ -60,18 +60,18 @@ secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 old_secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 body = b'{"id":"evt_1","object":"event","type":"payment.succeeded","data":{"object":{}}}'
 now = int(time.time())
-headers = {"webhook-id": "msg_1", "webhook-timestamp": str(now)}
+headers = {"webhook-id": "evt_1", "webhook-timestamp": str(now)}
 
 samples = {
-    "genuine": (sign(secret, "msg_1", now, body), body, now),
+    "genuine": (sign(secret, "evt_1", now, body), body, now),
     "rotating secrets": (
-        f"{sign(old_secret, 'msg_1', now, body)} {sign(secret, 'msg_1', now, body)}",
+        f"{sign(old_secret, 'evt_1', now, body)} {sign(secret, 'evt_1', now, body)}",
         body,
         now,
     ),
-    "body changed": (sign(secret, "msg_1", now, body), body.replace(b"evt_1", b"evt_2"), now),
-    "signed with another secret": (sign(old_secret, "msg_1", now, body), body, now),
-    "replayed 10 minutes later": (sign(secret, "msg_1", now, body), body, now + 600),
+    "body changed": (sign(secret, "evt_1", now, body), body.replace(b"evt_1", b"evt_2"), now),
+    "signed with another secret": (sign(old_secret, "evt_1", now, body), body, now),
+    "replayed 10 minutes later": (sign(secret, "evt_1", now, body), body, now + 600),
 }
 for name, (signature, raw_body, received_at) in samples.items():
     try:

@@ -25,9 +25,9 @@ now = datetime.now(tz=UTC)
 def delivery(sent_at: datetime, raw_body: str, signing_secret: str = secret) -> dict:
     """A sample delivery's headers, signed the way Flowlix signs them."""
     return {
-        "webhook-id": "msg_1",
+        "webhook-id": "evt_1",
         "webhook-timestamp": str(int(sent_at.timestamp())),
-        "webhook-signature": Webhook(signing_secret).sign("msg_1", sent_at, raw_body),
+        "webhook-signature": Webhook(signing_secret).sign("evt_1", sent_at, raw_body),
     }
 
 
