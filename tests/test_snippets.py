@@ -202,9 +202,9 @@ def test_snippet(
     api_key = new_test_key(seed=name)
     for variable, value in mock.env(api_key).items():
         monkeypatch.setenv(variable, value)
-    for variable in ("APP_ENV", "SMOKE_CARD_NUMBER", "SMOKE_CARD_EXP", "SMOKE_CARD_CVC"):
+    for variable in ("APP_ENV", "SMOKE_DIRECT"):
         monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("SMOKE_RUN_ID", "smoke-docs")
+    monkeypatch.setenv("SMOKE_ORDER_ID", "smoke-docs")
 
     delays: list[float] = []
     if name in SLEEP_SCHEDULES:
@@ -384,3 +384,27 @@ def test_unreachable_api_is_one_clear_line(mock: MockServer) -> None:
     env["FLOWLIX_API_BASE"] = f"https://127.0.0.1:{port}/v1"
     for name in ("payments/create_payment.py", "refunds/partial_refund.py"):
         assert_one_line_failure(run_snippet(name, env), "could not reach Flowlix")
+
+
+def test_the_direct_smoke_test_reads_the_card_without_echo(mock: MockServer) -> None:
+    """SMOKE_DIRECT: the card is typed in (here piped), never echoed, never in the environment."""
+    number = "5555555555554444"
+    env = mock.env(new_test_key(seed="smoke-direct")) | {
+        "SMOKE_ORDER_ID": "smoke-direct",
+        "SMOKE_DIRECT": "1",
+    }
+    base = {key: value for key, value in os.environ.items() if not key.startswith("FLOWLIX_")}
+    result = subprocess.run(
+        [sys.executable, str(SNIPPETS_DIR / "going_live" / "smoke_test.py")],
+        env=base | env,
+        input=f"{number}\n12/2030\n123\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,  # no controlling terminal: getpass reads the piped input
+    )
+    assert result.returncode == 0, result.stderr
+    assert "payment fully refunded: True" in result.stdout
+    assert "mastercard ending 4444" in result.stdout
+    assert number not in result.stdout + result.stderr
+    assert number not in mock.log_text()

@@ -1,16 +1,23 @@
-"""After switching to live: one small payment with a real card, then refund it at once.
+"""After switching to live: check the first real payment end to end, then refund it at once.
 
-Run it by hand from a production host, with the card details in the environment for this
-one command only (never in a file or in your shell history):
+Hosted Payment Page: pay a small order through your own live checkout with a company card, then
+run this in production with that order's id; no card number goes anywhere near a command line:
 
-    APP_ENV=production SMOKE_CARD_NUMBER=... SMOKE_CARD_EXP=MM/YYYY SMOKE_CARD_CVC=... \
-        python smoke_test.py
+    APP_ENV=production SMOKE_ORDER_ID=order-1234 python smoke_test.py
+
+Direct API, only from a host already in your PCI DSS scope (the one that sends payments), and
+only once your acquirer has confirmed that live test payments with real cards are allowed:
+
+    APP_ENV=production SMOKE_ORDER_ID=smoke-1 SMOKE_DIRECT=1 python smoke_test.py
+
+It asks for the card details without echoing them: they never reach the shell history, the
+environment, a file or a log.
 """
 
+import getpass
 import logging
 import os
 import sys
-import time
 
 import httpx
 
@@ -30,35 +37,42 @@ def log_request_id(response: httpx.Response) -> None:
     )
 
 
-def smoke_card(live: bool) -> dict:
-    """The real card in live mode (required); a test card in test mode unless one is given."""
-    number = os.environ.get("SMOKE_CARD_NUMBER") or ("" if live else "4111111111111111")
-    if not number:
-        sys.exit("SMOKE_CARD_NUMBER is not set: a live smoke test needs a real card.")
-    month, _, year = os.environ.get("SMOKE_CARD_EXP", "12/2030").partition("/")
-    cvc = os.environ.get("SMOKE_CARD_CVC", "123")
+def card_from_terminal() -> dict:
+    """Direct API only: the card details typed in, never echoed, never stored."""
+    number = getpass.getpass("Card number (not shown): ").replace(" ", "")
+    month, _, year = getpass.getpass("Expiry MM/YYYY (not shown): ").partition("/")
+    cvc = getpass.getpass("CVC (not shown): ")
     return {"number": number, "exp_month": int(month), "exp_year": int(year), "cvc": cvc}
 
 
-def smoke_test(client: httpx.Client, card: dict, run_id: str) -> list[str]:
-    """Pay and refund; returns what happened, step by step. Raises on any failure."""
-    payment = client.post(
+def pay_directly(client: httpx.Client, order_id: str, card: dict) -> None:
+    """Direct API only: one small payment for the smoke-test order."""
+    client.post(
         "/payments",
         json={
             "amount": SMOKE_AMOUNT,
             "currency": "EUR",
             "card": card,
-            "reference": run_id,
+            "reference": order_id,
             "description": "Go-live smoke test (refunded immediately)",
         },
-        headers={"Idempotency-Key": f"payment-{run_id}"},
-    )
-    payment.raise_for_status()
-    paid = payment.json()
+        headers={"Idempotency-Key": f"payment-{order_id}-1"},
+    ).raise_for_status()
+
+
+def check_and_refund(client: httpx.Client, order_id: str, live: bool) -> list[str]:
+    """Find the order's payment, check it, refund it in full at once. Raises on any failure."""
+    found = client.get("/payments", params={"reference": order_id, "status": "succeeded"})
+    payments = found.raise_for_status().json()["data"]
+    if len(payments) != 1:
+        sys.exit(f"smoke test FAILED: {len(payments)} succeeded payments for {order_id}")
+    paid = payments[0]
+    if paid["livemode"] != live or paid["amount"] > SMOKE_AMOUNT * 10:
+        sys.exit(f"smoke test FAILED: unexpected payment {paid['id']}: check it in the dashboard")
     refund = client.post(
         "/refunds",
         json={"payment": paid["id"], "reason": "requested_by_customer"},
-        headers={"Idempotency-Key": f"refund-{run_id}-1"},
+        headers={"Idempotency-Key": f"refund-{order_id}-smoke"},
     )
     refund.raise_for_status()
     check = client.get(f"/payments/{paid['id']}").raise_for_status().json()
@@ -78,8 +92,10 @@ if live != (os.environ.get("APP_ENV") == "production"):
     sys.exit(
         "Run the live smoke test in production, with the live key (and tests with a test key)."
     )
+order_id = os.environ.get("SMOKE_ORDER_ID")
+if not order_id:
+    sys.exit("SMOKE_ORDER_ID is not set: the order you paid (or will pay) for the smoke test.")
 
-run_id = os.environ.get("SMOKE_RUN_ID") or f"smoke-{time.strftime('%Y%m%d-%H%M')}"
 with httpx.Client(
     base_url=API_BASE,
     headers={"Authorization": f"Bearer {api_key}"},
@@ -87,7 +103,12 @@ with httpx.Client(
     event_hooks={"response": [log_request_id]},
 ) as client:
     try:
-        steps = smoke_test(client, smoke_card(live), run_id)
+        if os.environ.get("SMOKE_DIRECT") == "1":
+            pay_directly(client, order_id, card_from_terminal())
+        elif not live:  # a test-mode rehearsal: a test card stands in for your checkout
+            test_card = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030}
+            pay_directly(client, order_id, test_card | {"cvc": "123"})
+        steps = check_and_refund(client, order_id, live)
     except httpx.HTTPStatusError as error:
         sys.exit(f"smoke test FAILED: {error.response.status_code} {error.response.text}")
     except httpx.HTTPError as error:
