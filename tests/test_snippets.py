@@ -70,7 +70,7 @@ PAYMENTS_PER_ORDER = {
     "testing/simulate_failures.py": {f"order-500{n}": 1 for n in range(1, 5)},
     "testing/prove_idempotency.py": {"order-1234": 1, "order-1235": 1},
     "errors/handle_errors.py": {"order-2001": 1, "order-2004": 0, "order-2005": 0},
-    "monitoring/count_errors.py": {"order-1": 0, "order-5": 0, "order-7": 1},
+    "monitoring/count_errors.py": {"order-1": 0, "order-5": 0, "order-7": 1, "order-10": 0},
     # A decline, then one success, for each order: the third card was never charged.
     "payments/store_payment_id.py": {"order-1234": 2, "order-1235": 2},
     "payments/reconcile_payments.py": {"order-3001": 1, "order-3002": 1, "order-3003": 2},
@@ -83,6 +83,7 @@ OFFLINE = {
     "webhooks/verify_signature.py",
     "webhooks/verify_with_standardwebhooks.py",
     "security/mask_card_numbers.py",
+    "security/find_leaked_keys.py",
     "testing/merchant_pytest_suite.py",  # talks to its own mock, from its own pytest run
 }
 
