@@ -38,7 +38,7 @@ WIDGET_TEXT = (
     "Read the guide",
     "select this text and copy it",
     "Go-live checklist: ",
-    "0 of 25",
+    "0 of 30",
     "data-checklist",
     "flx-checklist",
 )
@@ -121,9 +121,9 @@ def test_markdown_copies_carry_the_facts_the_macros_render(site):
         assert f"`{card.number}`" in testing, card.number
     go_live = copy_of(site, "/go-live/")
     titles = re.findall(r"^- \*\*(.+?)\*\*: ", go_live, re.M)
-    # The 25 seed items, then the 4 for EEA customers (Strong Customer Authentication).
-    assert len(titles) == 25 + 4, titles
-    assert titles[25] == "Handle 3-D Secure challenges on the Direct API"
+    # The 25 seed items and the 5 issue 14 added, then the 4 for EEA customers (SCA).
+    assert len(titles) == 30 + 4, titles
+    assert titles[30] == "Handle 3-D Secure challenges on the Direct API"
     assert "- **Use live API keys**: " in go_live
     # Links are absolute URLs of the pages (the reader of a copy may not have the site).
     assert "(https://docs.flowlix.eu/errors/#card_declined)" in copy_of(site, "/reference/")
