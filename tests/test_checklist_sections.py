@@ -16,7 +16,13 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CHECKLIST = yaml.safe_load((ROOT / "docs" / "data" / "checklist.yml").read_text(encoding="utf-8"))
 COVERAGE = yaml.safe_load((ROOT / "snippets" / "coverage.yml").read_text(encoding="utf-8"))
-ITEMS = [item for section in CHECKLIST["go_live"] for item in section["items"]]
+# The go-live items, and those for EEA customers (Strong Customer Authentication).
+ITEMS = [
+    item
+    for group in ("go_live", "go_live_eea")
+    for section in CHECKLIST.get(group, [])
+    for item in section["items"]
+]
 HEADING = re.compile(r"<h([1-6])\b[^>]*\bid=\"([^\"]+)\"", re.S)
 
 

@@ -61,7 +61,7 @@ def test_the_key_per_attempt_rule_is_the_same_words_on_three_pages(built_site: P
 
 
 def test_snippets_derive_payment_keys_from_the_order_and_the_attempt() -> None:
-    """No snippet keys a payment by the order alone (`payment-{order_id}`)."""
+    """No snippet keys a payment or a session by the order alone (`payment-{order_id}`)."""
     for path in sorted(SNIPPETS.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         in_fstrings = {
@@ -71,15 +71,22 @@ def test_snippets_derive_payment_keys_from_the_order_and_the_attempt() -> None:
             for part in node.values
         }
         for node in ast.walk(tree):
-            text = ""
-            if id(node) in in_fstrings:
-                continue
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                text = node.value
+            if isinstance(node, ast.Constant) and id(node) not in in_fstrings:
+                parts = [node]
             elif isinstance(node, ast.JoinedStr):
-                text = ast.unparse(node)
-            for key in re.findall(r"\b(?:payment|checkout)-[^\s\"']*", text):
-                assert re.search(r"-(\d+|\{attempt\})$", key), f"{path.name}: {key}"
+                parts = node.values
+            else:
+                continue
+            first = parts[0]
+            if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                continue
+            if not re.match(r"(payment|checkout)-", first.value):
+                continue
+            last = parts[-1]
+            if isinstance(last, ast.FormattedValue):  # ...-{attempt}
+                assert "attempt" in ast.unparse(last.value), f"{path.name}: {ast.unparse(node)}"
+            else:  # ...-1
+                assert re.search(r"-\d+$", last.value), f"{path.name}: {ast.unparse(node)}"
 
 
 def test_webhook_retries_and_when_they_stop_are_stated_from_the_catalog(built_site: Path) -> None:

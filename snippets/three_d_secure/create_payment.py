@@ -37,7 +37,8 @@ def start_payment(client: httpx.Client, order: dict, card: dict) -> dict:
             "reference": order["id"],
             "return_url": RETURN_URL,
         },
-        headers={"Idempotency-Key": f"payment-{order['id']}"},
+        # One key per payment attempt: the attempt number is saved with the order before sending.
+        headers={"Idempotency-Key": f"payment-{order['id']}-{order.get('attempt', 1)}"},
     )
     logger.info(
         "payment for %s: %s request_id=%s",

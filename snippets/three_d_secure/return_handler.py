@@ -42,6 +42,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:return]
 def handle_return(client: httpx.Client, query_string: str, orders: dict) -> str:
     """The return_url handler: returns the text for the customer's page."""
     payment_id = parse_qs(query_string).get("payment_id", [""])[0]
@@ -66,10 +67,14 @@ def handle_return(client: httpx.Client, query_string: str, orders: dict) -> str:
             order.update(status="paid", liability_shift=shift)
         return f"Thank you! Order {order['id']} is confirmed."
     if payment["status"] == "failed":
-        order["status"] = "awaiting payment"  # a new attempt needs a new Idempotency-Key
+        # The next attempt (another card, or the challenge again) gets the next key.
+        order.update(status="awaiting payment", attempt=order.get("attempt", 1) + 1)
         return CUSTOMER_MESSAGES.get(payment["decline_code"], GENERIC_MESSAGE)
     # requires_action (back without answering) or a status added later: not paid.
     return "Your bank has not confirmed this payment yet."
+
+
+# --8<-- [end:return]
 
 
 class _ChallengeForm(HTMLParser):
@@ -116,7 +121,8 @@ def create_payment(client: httpx.Client, order: dict, number: str) -> dict:
             "reference": order["id"],
             "return_url": RETURN_URL,
         },
-        headers={"Idempotency-Key": f"payment-{order['id']}"},
+        # One key per payment attempt: the attempt number is saved with the order before sending.
+        headers={"Idempotency-Key": f"payment-{order['id']}-{order.get('attempt', 1)}"},
     )
     response.raise_for_status()
     payment = response.json()
