@@ -143,6 +143,23 @@ def ensure_wrk() -> str:
     return found
 
 
+def find_chromium() -> str | None:
+    """Debian's chromium where it is installed (the same lookup as tests/conftest.py)."""
+    candidates = (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"), "/usr/bin/chromium")
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def ensure_chromium() -> str | None:
+    """Debian's chromium, installed with apt-get when missing and we are root; None otherwise
+    (then Playwright's own Chromium serves the page loads, and Lighthouse cannot run)."""
+    if find_chromium() is None:
+        apt_install("chromium")
+    return find_chromium()
+
+
 def ensure_npm_package(package: str, version: str, folder: str, binary: str) -> Path:
     """An npm package, pinned, installed into bench/.cache/<folder> and reused on later runs;
     the path of its command `binary`."""

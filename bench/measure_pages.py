@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gzip
-import importlib.util
 import io
 import threading
 from collections.abc import Iterator
@@ -27,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import measure_site
-from harness import ROOT, Row, median, ratio, say
+from harness import Row, ensure_chromium, median, ratio, say
 
 PAGES = ("/go-live/", "/decline-codes/")
 BYTES_TARGET = 1.2
@@ -77,12 +76,9 @@ def _static_site(directory: Path, *, compress: bool) -> Iterator[str]:
 
 
 def _chromium() -> str | None:
-    """Debian's chromium, found (and installed when missing) the way tests/conftest.py does."""
-    spec = importlib.util.spec_from_file_location("_tests_conftest", ROOT / "tests" / "conftest.py")
-    conftest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conftest)
-    conftest._install_chromium()
-    return conftest.find_chromium()
+    """Debian's chromium (installed with apt-get when missing, as the test setup does); None
+    means Playwright's own build."""
+    return ensure_chromium()
 
 
 def _load(browser, url: str) -> dict:
