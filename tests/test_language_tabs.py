@@ -24,6 +24,7 @@ TAB_PAGES = [
     "/refunds/",
     "/hosted-payment-page/",
     "/webhooks/",
+    "/3d-secure/",
     "/idempotency/",
     "/decline-codes/",
     "/mock/",
