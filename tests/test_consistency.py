@@ -104,6 +104,11 @@ def test_the_signature_example_uses_the_event_id_as_webhook_id() -> None:
         body_ids = set(re.findall(r'\\?"id\\?":\\?"(\w+)', source))
         header_ids = set(re.findall(r'"webhook-id": "(\w+)"', source))
         assert header_ids and header_ids <= body_ids, name
+    # The ports sign the same example: the id they sign with is the event id in their body
+    # (msg_p5jX... is the Standard Webhooks specification's own test vector, with its body).
+    for name in ("verify_signature.mjs", "verify_signature.php", "verify_signature.sh"):
+        source = (SNIPPETS / "webhooks" / name).read_text(encoding="utf-8")
+        assert "msg_1" not in source and "evt_1" in source, name
 
 
 def test_every_mock_option_is_in_the_mock_page_table() -> None:

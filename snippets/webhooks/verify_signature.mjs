@@ -48,14 +48,14 @@ const secret = "whsec_" + randomBytes(32).toString("base64");
 const oldSecret = "whsec_" + randomBytes(32).toString("base64");
 const body = Buffer.from('{"id":"evt_1","object":"event","type":"payment.succeeded","data":{"object":{}}}');
 const now = Math.floor(Date.now() / 1000);
-const headers = { "webhook-id": "msg_1", "webhook-timestamp": String(now) };
+const headers = { "webhook-id": "evt_1", "webhook-timestamp": String(now) };
 
 const samples = {
-  "genuine": [sign(secret, "msg_1", now, body), body, now],
-  "rotating secrets": [`${sign(oldSecret, "msg_1", now, body)} ${sign(secret, "msg_1", now, body)}`, body, now],
-  "body changed": [sign(secret, "msg_1", now, body), Buffer.from(body.toString().replace("evt_1", "evt_2")), now],
-  "signed with another secret": [sign(oldSecret, "msg_1", now, body), body, now],
-  "replayed 10 minutes later": [sign(secret, "msg_1", now, body), body, now + 600],
+  "genuine": [sign(secret, "evt_1", now, body), body, now],
+  "rotating secrets": [`${sign(oldSecret, "evt_1", now, body)} ${sign(secret, "evt_1", now, body)}`, body, now],
+  "body changed": [sign(secret, "evt_1", now, body), Buffer.from(body.toString().replace("evt_1", "evt_2")), now],
+  "signed with another secret": [sign(oldSecret, "evt_1", now, body), body, now],
+  "replayed 10 minutes later": [sign(secret, "evt_1", now, body), body, now + 600],
 };
 for (const [name, [signature, rawBody, receivedAt]] of Object.entries(samples)) {
   try {

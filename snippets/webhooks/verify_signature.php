@@ -56,14 +56,14 @@ $secret = 'whsec_' . base64_encode(random_bytes(32));
 $oldSecret = 'whsec_' . base64_encode(random_bytes(32));
 $body = '{"id":"evt_1","object":"event","type":"payment.succeeded","data":{"object":{}}}';
 $now = time();
-$headers = ['webhook-id' => 'msg_1', 'webhook-timestamp' => (string) $now];
+$headers = ['webhook-id' => 'evt_1', 'webhook-timestamp' => (string) $now];
 
 $samples = [
-    'genuine' => [sign($secret, 'msg_1', $now, $body), $body, $now],
-    'rotating secrets' => [sign($oldSecret, 'msg_1', $now, $body) . ' ' . sign($secret, 'msg_1', $now, $body), $body, $now],
-    'body changed' => [sign($secret, 'msg_1', $now, $body), str_replace('evt_1', 'evt_2', $body), $now],
-    'signed with another secret' => [sign($oldSecret, 'msg_1', $now, $body), $body, $now],
-    'replayed 10 minutes later' => [sign($secret, 'msg_1', $now, $body), $body, $now + 600],
+    'genuine' => [sign($secret, 'evt_1', $now, $body), $body, $now],
+    'rotating secrets' => [sign($oldSecret, 'evt_1', $now, $body) . ' ' . sign($secret, 'evt_1', $now, $body), $body, $now],
+    'body changed' => [sign($secret, 'evt_1', $now, $body), str_replace('evt_1', 'evt_2', $body), $now],
+    'signed with another secret' => [sign($oldSecret, 'evt_1', $now, $body), $body, $now],
+    'replayed 10 minutes later' => [sign($secret, 'evt_1', $now, $body), $body, $now + 600],
 ];
 foreach ($samples as $name => [$signature, $rawBody, $receivedAt]) {
     try {

@@ -46,12 +46,12 @@ old_secret="whsec_$(openssl rand -base64 32)"
 printf %s '{"id":"evt_1","object":"event","type":"payment.succeeded","data":{"object":{}}}' >"$work/body"
 sed 's/evt_1/evt_2/' "$work/body" >"$work/changed"
 now=$(date +%s)
-good=v1,$(hmac "$secret" msg_1 "$now" "$work/body")
-old=v1,$(hmac "$old_secret" msg_1 "$now" "$work/body")
+good=v1,$(hmac "$secret" evt_1 "$now" "$work/body")
+old=v1,$(hmac "$old_secret" evt_1 "$now" "$work/body")
 
 check() { # NAME SIGNATURES BODY_FILE RECEIVED_AT
   local why
-  if why=$(verify_webhook "$secret" msg_1 "$now" "$2" "$3" "$4"); then
+  if why=$(verify_webhook "$secret" evt_1 "$now" "$2" "$3" "$4"); then
     echo "$1: accepted $(jq -r .type "$3")"
   else
     echo "$1: rejected ($why)"
