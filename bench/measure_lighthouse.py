@@ -80,7 +80,11 @@ def summarize(report: dict) -> dict:
             and audits[reference["id"]].get("score") is not None
             and audits[reference["id"]]["score"] < 1
         )
-    requests = audits["network-requests"].get("details", {}).get("items", [])
+    requests = [  # data: and blob: URLs (inline icons) are not network requests
+        item
+        for item in audits["network-requests"].get("details", {}).get("items", [])
+        if not str(item.get("url", "")).startswith(("data:", "blob:"))
+    ]
     return {
         "scores": scores,
         "lost": lost,
