@@ -23,6 +23,7 @@ from flowlix_mock import catalog
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 METHODS = ("get", "post", "put", "patch", "delete")
+TEST_ONLY = "x-flowlix-test-only"  # contract section 18: operations that only test mode has
 
 _SUCCESS_CARD = next(card for card in catalog.TEST_CARDS if card.outcome == "success")
 # Working values for the fields whose placeholders would be refused (a card number must be a
@@ -157,11 +158,14 @@ def _request(document: dict, path: str, method: str, operation: dict, path_item:
         url["query"] = query
     if path_variables:
         url["variable"] = path_variables
+    description = (operation.get("description") or "").strip()
+    if operation.get(TEST_ONLY):
+        description = f"Test mode only (the mock, `fl_test_sk_` keys). {description}".strip()
     request: dict[str, Any] = {
         "method": method.upper(),
         "header": headers,
         "url": url,
-        "description": (operation.get("description") or "").strip(),
+        "description": description,
     }
     if body is not None:
         request["body"] = body
