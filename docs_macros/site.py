@@ -665,6 +665,26 @@ def endpoint_table() -> str:
     )
 
 
+TEST_ONLY = "x-flowlix-test-only"
+
+
+def openapi_test_only_note() -> str:
+    """A sentence naming what the document marks as test-only (contract section 18), if any."""
+    document = load_openapi_document()
+    marked: list[str] = []
+    for path, path_item in document.get("paths", {}).items():
+        for method, operation in path_item.items():
+            if isinstance(operation, dict) and operation.get(TEST_ONLY):
+                marked.append(f"`{method.upper()} /v1{path}`")
+    for parameter in document.get("components", {}).get("parameters", {}).values():
+        if parameter.get(TEST_ONLY):
+            marked.append(f"the `{parameter['name']}` {parameter.get('in', 'parameter')}")
+    if not marked:
+        return ""
+    listed = ", ".join(marked[:-1]) + (" and " if len(marked) > 1 else "") + marked[-1]
+    return f"What exists in test mode only ({listed}) is marked `{TEST_ONLY}: true`."
+
+
 def openapi_info() -> dict:
     return load_openapi_document().get("info", {})
 
@@ -712,6 +732,7 @@ def define_env(env) -> None:
         simulation_table,
         endpoint_table,
         openapi_info,
+        openapi_test_only_note,
         duration,
         seconds_list,
         error_link,

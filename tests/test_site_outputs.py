@@ -402,3 +402,35 @@ def test_the_build_step_fails_on_a_broken_checklist_link(site, tmp_path):
     assert result.returncode == 1
     assert "monitoring.md is in the navigation but /monitoring/ was not built" in result.stderr
     assert "checklist: item 'log-request-id' links to /monitoring/#request-ids" in result.stderr
+
+
+def test_the_reference_names_what_the_document_marks_test_only(site, monkeypatch):
+    from docs_macros import site as site_macros
+
+    marked = {
+        "paths": {"/test_helpers/clock/advance": {"post": {"x-flowlix-test-only": True}}},
+        "components": {
+            "parameters": {
+                "Simulate": {
+                    "name": "Flowlix-Simulate",
+                    "in": "header",
+                    "x-flowlix-test-only": True,
+                }
+            }
+        },
+    }
+    monkeypatch.setattr(site_macros, "load_openapi_document", lambda: marked)
+    assert site_macros.openapi_test_only_note() == (
+        "What exists in test mode only (`POST /v1/test_helpers/clock/advance` and the "
+        "`Flowlix-Simulate` header) is marked `x-flowlix-test-only: true`."
+    )
+    # The published page says it for the published document.
+    published = json.loads((site / "openapi.json").read_text("utf-8"))
+    monkeypatch.setattr(site_macros, "load_openapi_document", lambda: published)
+    note = site_macros.openapi_test_only_note()
+    text = " ".join(
+        unescape(
+            re.sub(r"<[^>]+>", "", (site / "reference" / "index.html").read_text("utf-8"))
+        ).split()
+    )
+    assert note.replace("`", "") in text
