@@ -122,11 +122,13 @@ def html_table(headers: list[str], rows: list[tuple[dict[str, str], list[str]]],
     for attributes, cells in rows:
         attrs = "".join(f' {name}="{html.escape(value)}"' for name, value in attributes.items())
         body.append(f"<tr{attrs}>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
-    # Blank lines around: Markdown passes an HTML block through only when it stands alone.
+    # The <table> has no class, so it gets Material's own table look (`table:not([class])`) and
+    # Material's scroll wrapper: a table wider than the column scrolls inside it, never the page.
+    # Our classes go on a <div> around it. Blank lines around: Markdown passes an HTML block
+    # through only when it stands alone.
     return (
-        f'\n\n<table class="flowlix-table {css}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
-        + "\n".join(body)
-        + "\n</tbody>\n</table>\n\n"
+        f'\n\n<div class="flowlix-table flowlix-table--{css}">\n<table>\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>\n</div>\n\n"
     )
 
 
