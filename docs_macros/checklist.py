@@ -296,7 +296,7 @@ class Renderer:
             f'<label for="{dom_id}" class="flx-checklist__title">'
             f"{self.inline(item.title, page_url)}</label>"
             f'<p class="flx-checklist__text" id="{text_id}">{self.inline(item.text, page_url)} '
-            f'<a class="flx-checklist__guide" href="{guide}">Read the guide'
+            f'<a class="flx-checklist__guide" href="{guide}" data-search-exclude>Read the guide'
             f'<span class="flx-visually-hidden">: {self.inline(item.title, None)}</span></a>'
             f"</p></li>"
         )
@@ -306,55 +306,79 @@ class Renderer:
         # Filled in and shown by checklist.js when the browser refuses storage.
         return '<p class="flx-checklist__notice" data-checklist-notice hidden></p>'
 
-    def group(self, group: Group, page_url: str | None) -> str:
+    def group(self, group: Group, page_url: str | None, heading_level: int | None = 2) -> str:
+        """A whole checklist. Each section is a Markdown heading (so the table of contents and
+        search list it), inside a `markdown="1"` block (md_in_html); the rest is HTML.
+
+        Widget text (the note, progress, buttons, counts) carries `data-search-exclude`, so
+        search indexes the items, not "0 of 4". Parts only checklist.js makes work are marked
+        `data-checklist-js`: they take their place in the layout from the start (so showing them
+        shifts nothing) and stay invisible without JavaScript (site.css).
+        """
         total = len(group.items)
         label_id = f"flx-{group.id}-progress-label"
         # A second checklist on the same page names itself in its label and buttons.
         progress = f"{group.noun} progress" if group.noun else "Progress"
         copy = f"Copy {group.noun} progress as Markdown".replace("  ", " ")
         reset = f"Reset {group.noun} items" if group.noun else "Reset"
-        lines = [
+        blocks = [
             f'<div class="flx-checklist" data-checklist-group="{group.id}" '
-            f'data-checklist-name="{escape(group.name)}">',
-            '<p class="flx-checklist__note">Your progress is kept in this browser only: '
-            "nothing is sent anywhere, and another browser or device starts empty.</p>",
+            f'data-checklist-name="{escape(group.name)}" markdown="1">',
+            '<p class="flx-checklist__note" data-search-exclude>Your progress is kept in this '
+            "browser only: nothing is sent anywhere, and another browser or device starts "
+            "empty.</p>",
             self.notice(),
-            '<div class="flx-checklist__summary" data-checklist-js hidden>',
-            f'<p class="flx-checklist__overall"><span id="{label_id}">{progress}:</span> '
-            f'<span data-checklist-count="{group.id}">0 of {total}</span> done</p>',
-            f'<progress class="flx-checklist__bar" data-checklist-bar max="{total}" value="0" '
-            f'aria-labelledby="{label_id}"></progress>',
-            '<div class="flx-checklist__controls">',
-            '<button type="button" class="md-button flx-checklist__button" '
-            f'data-checklist-action="copy">{copy}</button>',
-            '<button type="button" class="md-button flx-checklist__button" '
-            f'data-checklist-action="reset">{reset}</button>',
-            "</div>",
-            '<div class="flx-checklist__fallback" data-checklist-fallback hidden>',
-            f'<label for="flx-{group.id}-markdown">Your clipboard is not available here: '
-            "select this text and copy it.</label>",
-            f'<textarea id="flx-{group.id}-markdown" class="flx-checklist__markdown" rows="8" '
-            "readonly></textarea>",
-            "</div>",
-            "</div>",
+            "\n".join(
+                [
+                    '<div class="flx-checklist__summary" data-checklist-js data-search-exclude>',
+                    f'<p class="flx-checklist__overall"><span id="{label_id}">{progress}:</span> '
+                    f'<span data-checklist-count="{group.id}">0 of {total}</span> done</p>',
+                    f'<progress class="flx-checklist__bar" data-checklist-bar max="{total}" '
+                    f'value="0" aria-labelledby="{label_id}"></progress>',
+                    '<div class="flx-checklist__controls">',
+                    '<button type="button" class="md-button flx-checklist__button" '
+                    f'data-checklist-action="copy">{copy}</button>',
+                    '<button type="button" class="md-button flx-checklist__button" '
+                    f'data-checklist-action="reset">{reset}</button>',
+                    "</div>",
+                    '<div class="flx-checklist__fallback" data-checklist-fallback hidden>',
+                    f'<label for="flx-{group.id}-markdown">Your clipboard is not available here: '
+                    "select this text and copy it.</label>",
+                    f'<textarea id="flx-{group.id}-markdown" class="flx-checklist__markdown" '
+                    'rows="8" readonly></textarea>',
+                    "</div>",
+                    "</div>",
+                ]
+            ),
             '<p class="flx-checklist__status" role="status" aria-live="polite" '
-            "data-checklist-status></p>",
+            "data-checklist-status data-search-exclude></p>",
         ]
         for section in group.sections:
             count = len(section.items)
-            lines += [
-                f'<fieldset class="flx-checklist__section" data-checklist-section="{section.id}" '
-                f'data-checklist-heading="{escape(section.title)}">',
-                f'<legend class="flx-checklist__legend">{self.inline(section.title, page_url)}'
-                f'<span class="flx-checklist__section-count" data-checklist-count="{section.id}" '
-                f"data-checklist-js hidden>0 of {count}</span></legend>",
-                '<ul class="flx-checklist__items">',
-                *(self.list_item(item, page_url) for item in section.items),
-                "</ul>",
-                "</fieldset>",
+            if heading_level:
+                blocks.append(f"{'#' * heading_level} {section.title} {{ #{section.id} }}")
+                labelled = f'aria-labelledby="{section.id}"'
+            else:  # one section under the page's own heading: no heading of its own
+                labelled = f'aria-label="{escape(section.title)}"'
+            blocks += [
+                "\n".join(
+                    [
+                        f'<div class="flx-checklist__section" '
+                        f'data-checklist-section="{section.id}" '
+                        f'data-checklist-heading="{escape(section.title)}">',
+                        '<p class="flx-checklist__section-count" data-checklist-js '
+                        f'data-search-exclude><span data-checklist-count="{section.id}">'
+                        f"0 of {count}</span> done</p>",
+                        f'<ul class="flx-checklist__items" {labelled}>',
+                        *(self.list_item(item, page_url) for item in section.items),
+                        "</ul>",
+                        "</div>",
+                    ]
+                ),
             ]
-        lines.append("</div>")
-        return "\n".join(lines)
+        blocks.append("</div>")
+        # Blank lines between blocks: md_in_html parses each as its own block.
+        return "\n\n" + "\n\n".join(blocks) + "\n\n"
 
     def single(self, item_id: str, page_url: str | None) -> str:
         item = self.items.get(item_id)
@@ -370,7 +394,9 @@ class Renderer:
         full_list = escape(self.href(f"/go-live/#{item.id}", page_url))
         return "\n".join(
             [
-                '<div class="flx-checklist flx-checklist--single" data-checklist-single>',
+                # Excluded from search: the guide's own text is what a search should find.
+                '<div class="flx-checklist flx-checklist--single" data-checklist-single '
+                "data-search-exclude>",
                 f'<p class="flx-checklist__single">{self.checkbox(item, dom_id, text_id)}'
                 f'<label for="{dom_id}" class="flx-checklist__title">Go-live checklist: '
                 f"{self.inline(item.title, page_url)}</label></p>",
@@ -438,10 +464,10 @@ def define_env(env) -> None:
         page = getattr(env, "page", None)
         return page.url if page is not None else None
 
-    def group(group_id: str) -> str:
+    def group(group_id: str, heading_level: int | None = 2) -> str:
         if links.markdown_mode(env):
             return renderer.markdown_group(renderer.groups[group_id])
-        return renderer.group(renderer.groups[group_id], page_url())
+        return renderer.group(renderer.groups[group_id], page_url(), heading_level)
 
     @env.macro
     def go_live_checklist() -> str:
@@ -451,7 +477,7 @@ def define_env(env) -> None:
     @env.macro
     def eea_checklist() -> str:
         """The go-live items for merchants with customers in the EEA (or the UK): SCA."""
-        return group("go-live-eea")
+        return group("go-live-eea", heading_level=None)
 
     @env.macro
     def checklist_item(item_id: str) -> str:
@@ -462,6 +488,6 @@ def define_env(env) -> None:
     @env.macro
     def scenario_checklist() -> str:
         """The testing page's checklist: one scenario per test card, refunds, idempotency, HPP."""
-        return group("scenarios")
+        return group("scenarios", heading_level=3)
 
     env.variables["flowlix_checklist"] = renderer

@@ -132,13 +132,23 @@ def html_table(headers: list[str], rows: list[tuple[dict[str, str], list[str]]],
     )
 
 
-def anchor_cell(anchor: str, label: str | None = None) -> str:
-    """A cell that is the target of /page/#anchor links and links to itself."""
+def anchor_cell(anchor: str, label: str | None = None, heading_level: int | None = None) -> str:
+    """A cell that is the target of /page/#anchor links and links to itself.
+
+    With a heading level the code is a small heading that carries the anchor: site search makes
+    one entry of every heading with an id, so a reader searching for `insufficient_funds` or
+    "insufficient funds" lands on this row, not on the whole table. The heading is styled as
+    the cell text it replaces, and it is not in the table of contents (raw HTML).
+    """
     label = label or anchor
-    return (
+    link = (
         f'<a class="flowlix-anchor" href="#{anchor}" title="Link to {html.escape(label)}">'
         f"<code>{html.escape(label)}</code></a>"
     )
+    if heading_level is None:
+        return link
+    tag = f"h{heading_level}"
+    return f'<{tag} class="flowlix-row-heading" id="{anchor}">{link}</{tag}>'
 
 
 def duration(seconds: int) -> str:
@@ -235,14 +245,14 @@ def _direct_api_result(card: catalog.TestCard) -> str:
 # --- tables ------------------------------------------------------------------------------------
 
 
-def error_type_table() -> str:
+def error_type_table(heading_level: int = 3) -> str:
     rows = []
     for item in catalog.ERROR_TYPES:
         rows.append(
             (
-                {"id": item.type},
+                {},
                 [
-                    anchor_cell(item.type),
+                    anchor_cell(item.type, heading_level=heading_level),
                     ", ".join(str(status) for status in item.statuses),
                     inline(item.meaning),
                     inline(item.retry),
@@ -255,25 +265,30 @@ def error_type_table() -> str:
     )
 
 
-def error_code_table(error_type: str | None = None) -> str:
-    """Error codes, all or of one type (the type column is left out when the table has one)."""
+def error_code_table(error_type: str | None = None, heading_level: int | None = None) -> str:
+    """Error codes, all or of one type (the type column is left out when the table has one).
+
+    Each code is a heading (see `anchor_cell`), one level below the section the table is in:
+    h4 under a type's h3 on /errors/, h3 for the table of all codes."""
     codes = [item for item in catalog.ERROR_CODES if error_type in (None, item.type)]
     if not codes:
         raise ValueError(f"no error codes of type {error_type!r}")
+    if heading_level is None:
+        heading_level = 3 if error_type is None else 4
     rows = []
     for item in codes:
-        cells = [anchor_cell(item.code), str(item.status)]
+        cells = [anchor_cell(item.code, heading_level=heading_level), str(item.status)]
         if error_type is None:
             cells.append(f"<code>{item.type}</code>")
         cells += [inline(item.meaning), inline(item.action)]
-        rows.append(({"id": item.code}, cells))
+        rows.append(({}, cells))
     headers = (
         ["code", "HTTP"] + (["type"] if error_type is None else []) + ["Meaning", "What to do"]
     )
     return html_table(headers, rows, "error-codes")
 
 
-def decline_code_table() -> str:
+def decline_code_table(heading_level: int = 3) -> str:
     cards_by_decline: dict[str, catalog.TestCard] = {}
     for card in catalog.TEST_CARDS:
         if card.decline_code:
@@ -300,9 +315,9 @@ def decline_code_table() -> str:
         )
         rows.append(
             (
-                {"id": item.decline_code, "data-retry": item.retry},
+                {"data-retry": item.retry},
                 [
-                    anchor_cell(item.decline_code)
+                    anchor_cell(item.decline_code, heading_level=heading_level)
                     + f"<br><small>code <code>{item.code}</code></small>",
                     inline(item.meaning),
                     f'<span class="flowlix-badge flowlix-badge--{item.retry}" '

@@ -501,9 +501,15 @@ def test_catalog_facts_are_not_written_by_hand_in_the_pages():
 
 def row_text(site_dir: Path, path: str, row_id: str) -> str:
     html = page_file(site_dir, path).read_text("utf-8")
-    match = re.search(rf'<tr[^>]*\bid="{re.escape(row_id)}"[^>]*>(.*?)</tr>', html, re.S)
+    # The id is on the <tr>, or on the heading in its first cell (the decline and error codes).
+    match = re.search(
+        rf'<tr[^>]*\bid="{re.escape(row_id)}"[^>]*>(.*?)</tr>'
+        rf'|<tr[^>]*>\s*<td>\s*<h\d[^>]*\bid="{re.escape(row_id)}"[^>]*>(.*?)</tr>',
+        html,
+        re.S,
+    )
     assert match, f"{path} has no table row with id {row_id!r}"
-    cells = re.sub(r"</td>|<br\s*/?>", " ", match.group(1))
+    cells = re.sub(r"</td>|<br\s*/?>", " ", match.group(1) or match.group(2))
     return " ".join(unescape(re.sub(r"<[^>]+>", "", cells)).split())
 
 

@@ -152,9 +152,6 @@
       box.checked = checked[box.getAttribute("data-checklist-item")] === true;
       box.disabled = false;
     });
-    all(document, "[data-checklist-js]").forEach(function (element) {
-      element.hidden = false;
-    });
     updateProgress();
     updateNotices();
   }
