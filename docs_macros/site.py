@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from docs_macros import diagrams, links
+from docs_macros.code_blocks import annotate
 from flowlix_mock import catalog
 
 # What each limit means, in words; the numbers come from catalog.LIMITS.
@@ -768,3 +769,11 @@ def define_env(env) -> None:
     env.macro(catalog.customer_message, "customer_message")
     env.macro(lambda key: cards_for(key).last4, "test_card_last4")
     env.macro(lambda key: cards_for(key).cvc_length, "test_card_cvc_length")
+
+
+def on_pre_page_macros(env) -> None:
+    """Give every code block that embeds a snippet its title and highlighted lines (the HTML
+    site only: a page's Markdown copy keeps its plain fences)."""
+    if links.markdown_mode(env):
+        return
+    env.markdown = annotate(env.markdown, Path(env.conf["config_file_path"]).resolve().parent)

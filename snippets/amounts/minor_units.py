@@ -32,6 +32,7 @@ def exponent_of(currency: str) -> int:
         raise ValueError(f"{currency} is not a currency Flowlix supports") from None
 
 
+# --8<-- [start:focus]
 def to_minor_units(price: Decimal | str, currency: str) -> int:
     """`to_minor_units("49.99", "EUR") == 4999`; refuses what the currency cannot express."""
     # Decimal, never float: float("0.1") + float("0.2") is not 0.3, and pennies go missing.
@@ -47,6 +48,7 @@ def to_minor_units(price: Decimal | str, currency: str) -> int:
     return amount
 
 
+# --8<-- [end:focus]
 def to_major_units(amount: int, currency: str) -> Decimal:
     """`to_major_units(4999, "EUR") == Decimal("49.99")`, for display and accounting."""
     return Decimal(amount).scaleb(-exponent_of(currency))

@@ -38,11 +38,13 @@ CUSTOMER_MESSAGES = {
 }
 
 
+# --8<-- [start:focus]
 def customer_message(decline_code: str | None) -> str:
     """The message for the checkout page; unknown or new codes get the generic one."""
     return CUSTOMER_MESSAGES.get(decline_code or "", GENERIC_MESSAGE)
 
 
+# --8<-- [end:focus]
 def flowlix_client() -> httpx.Client:
     api_key = os.environ.get("FLOWLIX_API_KEY")
     if not api_key:

@@ -33,6 +33,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:focus]
 def charge(
     client: httpx.Client,
     order_id: str,
@@ -77,6 +78,7 @@ def charge(
             return f"Flowlix failed ({response.status_code}): retry with backoff, same key"
 
 
+# --8<-- [end:focus]
 visa = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
 no_funds = {"number": "4000040000010015", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
 with flowlix_client() as client:

@@ -98,6 +98,7 @@ def flowlix_client() -> httpx.Client:
 
 card = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
 body = {"amount": 4999, "currency": "EUR", "card": card, "reference": "order-1234"}
+# --8<-- [start:focus]
 with flowlix_client() as client:
     try:
         # Test mode: the payment is made, but the first answer is a 500. After a 5xx or a
@@ -121,3 +122,4 @@ with flowlix_client() as client:
         #> payments for order-1234: 1
     except httpx.HTTPError as error:
         sys.exit(f"could not reach Flowlix: {error!r}")
+# --8<-- [end:focus]

@@ -34,13 +34,15 @@ def can_succeed_later(response: httpx.Response) -> bool:
     return response.status_code == 429 or response.status_code >= 500
 
 
+# --8<-- [start:focus]
 def wait_seconds(retry: int, response: httpx.Response | None) -> float:
     """Full jitter, on top of any Retry-After: workers that failed together retry apart."""
     jitter = random.uniform(0, BACKOFF_SECONDS[min(retry, len(BACKOFF_SECONDS)) - 1])
     retry_after = response.headers.get("Retry-After", "") if response is not None else ""
-    return (int(retry_after) if retry_after.isdigit() else 0) + jitter
+    return (int(retry_after) if retry_after.isdigit() else 0) + jitter  # (1)
 
 
+# --8<-- [end:focus]
 def post_with_retries(
     client: httpx.Client,
     path: str,

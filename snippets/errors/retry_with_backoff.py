@@ -41,6 +41,7 @@ def wait_seconds(retry: int, response: httpx.Response | None) -> float:
     return (int(retry_after) if retry_after.isdigit() else 0) + jitter
 
 
+# --8<-- [start:focus]
 def post_with_retries(
     client: httpx.Client,
     path: str,
@@ -82,6 +83,7 @@ def post_with_retries(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
+# --8<-- [end:focus]
 # --8<-- [end:retry]
 
 

@@ -42,6 +42,7 @@ def wait_seconds(retry: int, response: httpx.Response | None) -> float:
     return (int(retry_after) if retry_after.isdigit() else 0) + jitter
 
 
+# --8<-- [start:focus]
 async def post_with_retries(
     client: httpx.AsyncClient,
     path: str,
@@ -83,6 +84,7 @@ async def post_with_retries(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
+# --8<-- [end:focus]
 # --8<-- [end:retry]
 
 

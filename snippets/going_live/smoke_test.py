@@ -45,6 +45,7 @@ def card_from_terminal() -> dict:
     return {"number": number, "exp_month": int(month), "exp_year": int(year), "cvc": cvc}
 
 
+# --8<-- [start:focus]
 def pay_directly(client: httpx.Client, order_id: str, card: dict) -> None:
     """Direct API only: one small payment for the smoke-test order."""
     client.post(
@@ -84,6 +85,7 @@ def check_and_refund(client: httpx.Client, order_id: str, live: bool) -> list[st
     ]
 
 
+# --8<-- [end:focus]
 api_key = os.environ.get("FLOWLIX_API_KEY")
 if not api_key:
     sys.exit("FLOWLIX_API_KEY is not set: export your Flowlix secret key and run again.")

@@ -35,6 +35,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:focus]
 def create_checkout_session(
     client: httpx.Client, order_id: str, amount: int, currency: str, description: str
 ) -> dict:
@@ -59,6 +60,7 @@ def create_checkout_session(
     return response.json()
 
 
+# --8<-- [end:focus]
 with flowlix_client() as client:
     try:
         session = create_checkout_session(client, "order-1234", 4999, "EUR", "2 x Coffee beans")

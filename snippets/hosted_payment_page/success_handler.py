@@ -27,6 +27,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:focus]
 def handle_success_redirect(client: httpx.Client, query_string: str, orders: dict) -> str:
     """The success_url handler: returns the text for the customer's confirmation page."""
     session_id = parse_qs(query_string).get("session_id", [""])[0]
@@ -56,6 +57,7 @@ def handle_success_redirect(client: httpx.Client, query_string: str, orders: dic
     return f"Thank you! Order {session['reference']} is confirmed."
 
 
+# --8<-- [end:focus]
 class _FormReader(HTMLParser):
     """Test helper: finds the card form on the hosted page, as a browser would."""
 

@@ -11,6 +11,7 @@ class ApiKeyError(Exception):
     """The key is missing, malformed or in the wrong mode for this environment."""
 
 
+# --8<-- [start:focus]
 def check_api_key(api_key: str, environment: str) -> str:
     """Return the key's mode ("test" or "live"), or raise if it must not be used here."""
     if not KEY_PATTERN.fullmatch(api_key):
@@ -34,6 +35,7 @@ def load_api_key() -> tuple[str, str]:
     return api_key, check_api_key(api_key, os.environ.get("APP_ENV", "development"))
 
 
+# --8<-- [end:focus]
 try:
     api_key, mode = load_api_key()
 except ApiKeyError as error:

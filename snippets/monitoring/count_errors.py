@@ -16,6 +16,7 @@ logger = logging.getLogger("shop.monitoring")
 THRESHOLDS = {"5xx": 3, "429": 5, "401": 0, "400": 2, "webhook_signature": 0}
 
 
+# --8<-- [start:focus]
 class ErrorCounter:
     """Counts each kind of failure over a sliding window; use it as an httpx response hook.
 
@@ -65,6 +66,7 @@ class ErrorCounter:
         ]
 
 
+# --8<-- [end:focus]
 def flowlix_client(counter: ErrorCounter) -> httpx.Client:
     api_key = os.environ.get("FLOWLIX_API_KEY")
     if not api_key:

@@ -12,6 +12,7 @@ API_BASE = os.environ.get("FLOWLIX_API_BASE", "https://api.flowlix.eu/v1")
 logger = logging.getLogger("shop.monitoring")
 
 
+# --8<-- [start:focus]
 class DeclineRateMonitor:
     """Share of declined payment attempts in the last `window_seconds`.
 
@@ -45,6 +46,7 @@ class DeclineRateMonitor:
         return None
 
 
+# --8<-- [end:focus]
 def flowlix_client() -> httpx.Client:
     api_key = os.environ.get("FLOWLIX_API_KEY")
     if not api_key:

@@ -10,6 +10,7 @@ API_BASE = os.environ.get("FLOWLIX_API_BASE", "https://api.flowlix.eu/v1")
 logger = logging.getLogger("shop.flowlix")
 
 
+# --8<-- [start:focus]
 def log_request_id(response: httpx.Response) -> None:
     """One line per call; quote the request id when you contact Flowlix support."""
     request = response.request
@@ -37,6 +38,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [end:focus]
 class ListHandler(logging.Handler):
     """Keeps the formatted lines, to show them below; use your usual handlers instead."""
 

@@ -50,6 +50,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:focus]
 def create_payment(
     client: httpx.Client, order_id: str, attempt: int, amount: int, currency: str, card: dict
 ) -> dict:
@@ -68,6 +69,7 @@ def create_payment(
     return response.json()
 
 
+# --8<-- [end:focus]
 card = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
 with flowlix_client() as client:
     try:

@@ -34,6 +34,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:focus]
 def iter_payments(client: httpx.Client, page_size: int = 100, **filters: str) -> Iterator[dict]:
     """Every payment matching the filters (such as status="failed"), fetching page by page."""
     params = {"limit": page_size, **filters}
@@ -47,6 +48,7 @@ def iter_payments(client: httpx.Client, page_size: int = 100, **filters: str) ->
         params["starting_after"] = page["data"][-1]["id"]
 
 
+# --8<-- [end:focus]
 cards = {
     "order-1001": "4111111111111111",
     "order-1002": "4000040000010015",  # declined: insufficient funds

@@ -34,6 +34,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:focus]
 def succeeded_payments(client: httpx.Client, since: int) -> list[dict]:
     """Every succeeded payment created at or after `since`, paging newest first."""
     payments, params = [], {"status": "succeeded", "limit": 100}
@@ -74,6 +75,7 @@ def reconcile(client: httpx.Client, orders: dict[str, str | None], since: int) -
     return report
 
 
+# --8<-- [end:focus]
 def pay(client: httpx.Client, order_id: str, key: str) -> str:
     card = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
     body = {"amount": 1500, "currency": "EUR", "card": card, "reference": order_id}

@@ -33,6 +33,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:focus]
 def retrieve_payment(client: httpx.Client, payment_id: str) -> dict | None:
     """The payment, or None when this account has no payment with that id."""
     response = client.get(f"/payments/{payment_id}")
@@ -42,6 +43,7 @@ def retrieve_payment(client: httpx.Client, payment_id: str) -> dict | None:
     return response.json()
 
 
+# --8<-- [end:focus]
 card = {"number": "5555555555554444", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
 with flowlix_client() as client:
     try:

@@ -126,6 +126,7 @@ class PaymentInProgress(Exception):
     """An attempt for this order was sent and not answered yet: do not start another."""
 
 
+# --8<-- [start:focus]
 def start_attempt(db: sqlite3.Connection, order_id: str) -> str:
     """Number the attempt and save its key with the order BEFORE sending anything.
 
@@ -186,6 +187,7 @@ def pay_order(client: httpx.Client, db: sqlite3.Connection, order_id: str, card:
     raise AssertionError(f"unexpected answer {response.status_code}")
 
 
+# --8<-- [end:focus]
 def find_succeeded_payment(client: httpx.Client, order_id: str) -> str | None:
     """The order's succeeded payment, if any. Failed attempts are listed too: filter them out."""
     response = client.get("/payments", params={"reference": order_id, "status": "succeeded"})

@@ -14,6 +14,7 @@ API_BASE = os.environ.get("FLOWLIX_API_BASE", "https://api.flowlix.eu/v1")
 logger = logging.getLogger("shop.payments")
 
 
+# --8<-- [start:focus]
 class RateLimiter:
     """A sliding one-second window: `acquire()` blocks until one more request fits.
 
@@ -39,6 +40,7 @@ class RateLimiter:
             time.sleep(wait)
 
 
+# --8<-- [end:focus]
 def flowlix_client(limiter: RateLimiter) -> httpx.Client:
     api_key = os.environ.get("FLOWLIX_API_KEY")
     if not api_key:

@@ -33,6 +33,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:focus]
 def refund_in_full(client: httpx.Client, order_id: str, payment_id: str) -> dict:
     """Refund what is left of the payment. The key names the order's first refund."""
     response = client.post(
@@ -44,6 +45,7 @@ def refund_in_full(client: httpx.Client, order_id: str, payment_id: str) -> dict
     return response.json()
 
 
+# --8<-- [end:focus]
 card = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
 with flowlix_client() as client:
     try:

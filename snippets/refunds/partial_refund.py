@@ -39,6 +39,7 @@ class RefundRefused(Exception):
         self.code = code
 
 
+# --8<-- [start:focus]
 def refund_part(
     client: httpx.Client, order_id: str, refund_number: int, payment_id: str, amount: int
 ) -> dict:
@@ -55,6 +56,7 @@ def refund_part(
     return response.json()
 
 
+# --8<-- [end:focus]
 card = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
 with flowlix_client() as client:
     try:

@@ -15,12 +15,14 @@ class InsecureURL(Exception):
     """A request would have left this machine unencrypted."""
 
 
+# --8<-- [start:focus]
 def require_https(url: httpx.URL) -> None:
     if url.scheme == "https" or (url.scheme == "http" and url.host in LOOPBACK_HOSTS):
         return
     raise InsecureURL(f"refusing {url.scheme}://{url.host}: use https:// for every API call")
 
 
+# --8<-- [end:focus]
 def log_request_id(response: httpx.Response) -> None:
     request = response.request
     logger.info(
@@ -32,6 +34,7 @@ def log_request_id(response: httpx.Response) -> None:
     )
 
 
+# --8<-- [start:focus]
 def https_only_client(base_url: str, api_key: str) -> httpx.Client:
     """Checks the base URL now and every request URL as it is sent (redirects included)."""
     require_https(httpx.URL(base_url))
@@ -47,6 +50,7 @@ def https_only_client(base_url: str, api_key: str) -> httpx.Client:
     )
 
 
+# --8<-- [end:focus]
 api_key = os.environ.get("FLOWLIX_API_KEY")
 if not api_key:
     sys.exit("FLOWLIX_API_KEY is not set: export your Flowlix secret key and run again.")

@@ -8,6 +8,7 @@ import re
 CARD_NUMBER = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
 
 
+# --8<-- [start:focus]
 def mask_card_numbers(text: str) -> str:
     def mask(match: re.Match) -> str:
         digits = re.sub(r"\D", "", match.group())
@@ -34,6 +35,7 @@ class CardNumberFilter(logging.Filter):
         return True
 
 
+# --8<-- [end:focus]
 log_output = io.StringIO()  # stands in for your log file or log shipper
 handler = logging.StreamHandler(log_output)
 handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))

@@ -33,6 +33,7 @@ def payment_count(client: httpx.Client, order_id: str) -> int:
     return len(client.get("/payments", params={"reference": order_id}).json()["data"])
 
 
+# --8<-- [start:focus]
 def test_a_good_card_pays(flowlix_client: httpx.Client) -> None:
     result = charge_order(flowlix_client, "order-1", 4999, VISA)
     assert result["paid"] and result["payment_id"].startswith("pay_")
@@ -57,6 +58,7 @@ def test_a_server_error_charges_nothing(flowlix_client: httpx.Client) -> None:
     assert payment_count(flowlix_client, "order-4") == 0
 
 
+# --8<-- [end:focus]
 if __name__ == "__main__":
     exit_code = pytest.main([__file__, "-q", "-p", "no:cacheprovider"])
     print("pytest exit code:", int(exit_code))

@@ -22,6 +22,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:focus]
 def pay(client: httpx.Client, order_id: str, amount: int = 4999) -> httpx.Response:
     card = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
     response = client.post(
@@ -38,6 +39,7 @@ def pay(client: httpx.Client, order_id: str, amount: int = 4999) -> httpx.Respon
     return response
 
 
+# --8<-- [end:focus]
 def payments_for(client: httpx.Client, order_id: str) -> int:
     response = client.get("/payments", params={"reference": order_id, "limit": 100})
     return len(response.raise_for_status().json()["data"])

@@ -97,6 +97,7 @@ def flowlix_client() -> httpx.Client:
 
 
 card = {"number": "4111111111111111", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
+# --8<-- [start:focus]
 simulations = {
     "order-5001": "server_error;count=2",  # two 500s, then success
     "order-5002": "unavailable;count=1",  # a 503 with Retry-After: 1
@@ -127,5 +128,6 @@ with flowlix_client() as client:
     except httpx.HTTPError as error:
         sys.exit(f"could not reach Flowlix: {error!r}")
 
+# --8<-- [end:focus]
 print("payments created:", len(listed), "for", len(simulations), "orders")
 #> payments created: 4 for 4 orders

@@ -44,6 +44,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:focus]
 def run_scenario(client: httpx.Client, number: str) -> tuple[str, dict]:
     """Pay with a test card; return the outcome (status or decline_code) and the answer."""
     cvc = "1234" if number.startswith(("34", "37")) else "123"  # American Express: 4 digits
@@ -66,6 +67,7 @@ def run_scenario(client: httpx.Client, number: str) -> tuple[str, dict]:
     return answer["error"].get("decline_code") or answer["error"]["code"], answer
 
 
+# --8<-- [end:focus]
 failures = 0
 with flowlix_client() as client:
     try:

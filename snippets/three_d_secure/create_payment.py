@@ -26,6 +26,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:focus]
 def start_payment(client: httpx.Client, order: dict, card: dict) -> dict:
     """Create the payment; return what the checkout does next: fulfil, redirect or decline."""
     response = client.post(
@@ -59,6 +60,7 @@ def start_payment(client: httpx.Client, order: dict, card: dict) -> dict:
     return {"next": "decline", "decline_code": body["decline_code"]}
 
 
+# --8<-- [end:focus]
 card = {"exp_month": 12, "exp_year": 2030, "cvc": "123"}
 orders = [
     {"id": "order-3001", "amount": 4999, "currency": "EUR", "card": "4111111111111111"},

@@ -43,6 +43,7 @@ def flowlix_client() -> httpx.Client:
 
 
 # --8<-- [start:return]
+# --8<-- [start:focus]
 def handle_return(client: httpx.Client, query_string: str, orders: dict) -> str:
     """The return_url handler: returns the text for the customer's page."""
     payment_id = parse_qs(query_string).get("payment_id", [""])[0]
@@ -74,6 +75,7 @@ def handle_return(client: httpx.Client, query_string: str, orders: dict) -> str:
     return "Your bank has not confirmed this payment yet."
 
 
+# --8<-- [end:focus]
 # --8<-- [end:return]
 
 

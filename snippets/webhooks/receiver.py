@@ -60,6 +60,7 @@ HANDLERS: dict[str, Callable[[sqlite3.Connection, dict], None]] = {
 db_lock = threading.Lock()
 
 
+# --8<-- [start:focus]
 def process_event(db: sqlite3.Connection, event: dict) -> bool:
     """Do the event's work and record its id in ONE transaction; False if it was done before.
 
@@ -96,6 +97,7 @@ def receive_delivery(secret: str, db: sqlite3.Connection, raw_body: bytes, heade
     return 204
 
 
+# --8<-- [end:focus]
 def webhook_server(port: int, on_delivery: Callable[[bytes, dict], int]) -> ThreadingHTTPServer:
     """An HTTP server that passes each POST's raw body and headers to `on_delivery`."""
 

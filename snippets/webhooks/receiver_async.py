@@ -13,6 +13,7 @@ API_BASE = os.environ.get("FLOWLIX_API_BASE", "https://api.flowlix.eu/v1")
 logger = logging.getLogger("shop.webhooks")
 
 
+# --8<-- [start:focus]
 class WebhookApp:
     """A minimal ASGI app for POST /webhooks/flowlix; mount it in any ASGI framework."""
 
@@ -60,6 +61,7 @@ class WebhookApp:
         logger.info("handling %s %s", event["type"], event["id"])
 
 
+# --8<-- [end:focus]
 async def log_request_id(response: httpx.Response) -> None:
     request = response.request
     logger.info(

@@ -33,6 +33,7 @@ def flowlix_client() -> httpx.Client:
     )
 
 
+# --8<-- [start:focus]
 def register_endpoint(client: httpx.Client, url: str, events: list[str]) -> dict:
     """Create the endpoint. The answer holds the signing secret: this is the only time."""
     response = client.post(
@@ -44,6 +45,7 @@ def register_endpoint(client: httpx.Client, url: str, events: list[str]) -> dict
     return response.json()
 
 
+# --8<-- [end:focus]
 with flowlix_client() as client:
     try:
         endpoint = register_endpoint(

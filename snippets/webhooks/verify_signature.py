@@ -15,6 +15,7 @@ class InvalidWebhook(Exception):
 TOLERANCE_SECONDS = 5 * 60
 
 
+# --8<-- [start:focus]
 def verify_webhook(secret: str, headers: dict, raw_body: bytes, now: float | None = None) -> dict:
     """Return the event if the delivery is genuine and fresh; raise InvalidWebhook otherwise.
 
@@ -33,7 +34,7 @@ def verify_webhook(secret: str, headers: dict, raw_body: bytes, now: float | Non
         raise InvalidWebhook("timestamp outside the 5-minute tolerance")
 
     key = base64.b64decode(secret.removeprefix("whsec_"))
-    signed = f"{webhook_id}.{timestamp}.".encode() + raw_body
+    signed = f"{webhook_id}.{timestamp}.".encode() + raw_body  # (1)
     expected = hmac.new(key, signed, hashlib.sha256).digest()
     # Several signatures, space-separated, arrive while a secret is being rotated.
     for versioned in signatures.split():
@@ -44,11 +45,12 @@ def verify_webhook(secret: str, headers: dict, raw_body: bytes, now: float | Non
             candidate = base64.b64decode(signature, validate=True)
         except ValueError:
             continue
-        if hmac.compare_digest(candidate, expected):  # constant time: leaks nothing
+        if hmac.compare_digest(candidate, expected):  # constant time (2)
             return json.loads(raw_body)
     raise InvalidWebhook("no valid signature")
 
 
+# --8<-- [end:focus]
 def sign(secret: str, webhook_id: str, timestamp: int, raw_body: bytes) -> str:
     """What Flowlix does when it sends: used here only to make sample deliveries."""
     key = base64.b64decode(secret.removeprefix("whsec_"))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
+# --8<-- [start:focus]
 def verify_webhook(secret: str, headers: dict, raw_body: bytes) -> dict:
     """The event if genuine and at most 5 minutes old; raises WebhookVerificationError if not.
 
@@ -16,6 +17,7 @@ def verify_webhook(secret: str, headers: dict, raw_body: bytes) -> dict:
     return Webhook(secret).verify(raw_body, headers)
 
 
+# --8<-- [end:focus]
 # In production the secret comes from your secret store, such as FLOWLIX_WEBHOOK_SECRET.
 secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 body = '{"id":"evt_1","object":"event","type":"refund.succeeded","data":{"object":{}}}'
