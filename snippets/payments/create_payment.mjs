@@ -52,6 +52,7 @@ async function flowlix(method, path, { body, idempotencyKey } = {}) {
   return data;
 }
 
+// --8<-- [start:focus]
 // One key per payment attempt: a retry of this attempt reuses it, a new attempt gets a new one.
 async function createPayment(orderId, attempt, amount, currency, card) {
   return flowlix("POST", "/payments", {
@@ -59,6 +60,7 @@ async function createPayment(orderId, attempt, amount, currency, card) {
     idempotencyKey: `payment-${orderId}-${attempt}`,
   });
 }
+// --8<-- [end:focus]
 
 async function checkout(orderId, card) {
   try {

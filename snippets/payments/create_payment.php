@@ -82,6 +82,7 @@ final class Flowlix
     }
 }
 
+// --8<-- [start:focus]
 // One key per payment attempt: a retry of this attempt reuses it, a new attempt gets a new one.
 function create_payment(Flowlix $flowlix, string $orderId, int $attempt, int $amount, string $currency, array $card): array
 {
@@ -89,6 +90,7 @@ function create_payment(Flowlix $flowlix, string $orderId, int $attempt, int $am
         'amount' => $amount, 'currency' => $currency, 'card' => $card, 'reference' => $orderId,
     ], idempotencyKey: "payment-$orderId-$attempt");
 }
+// --8<-- [end:focus]
 
 function checkout(Flowlix $flowlix, string $orderId, array $card): void
 {

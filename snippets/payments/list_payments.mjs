@@ -33,6 +33,7 @@ async function flowlix(method, path, { body, idempotencyKey } = {}) {
   return data;
 }
 
+// --8<-- [start:focus]
 // Every payment matching the filters (such as { status: "failed" }), fetching page by page.
 async function* iterPayments(pageSize = 100, filters = {}) {
   const params = new URLSearchParams({ limit: String(pageSize), ...filters });
@@ -43,6 +44,7 @@ async function* iterPayments(pageSize = 100, filters = {}) {
     params.set("starting_after", page.data.at(-1).id);
   }
 }
+// --8<-- [end:focus]
 
 const cards = {
   "order-1001": "4111111111111111",

@@ -64,6 +64,7 @@ final class Flowlix
     }
 }
 
+// --8<-- [start:focus]
 // Every payment matching the filters (such as ['status' => 'failed']), fetching page by page.
 function iter_payments(Flowlix $flowlix, int $pageSize = 100, array $filters = []): Generator
 {
@@ -77,6 +78,7 @@ function iter_payments(Flowlix $flowlix, int $pageSize = 100, array $filters = [
         $params['starting_after'] = end($page['data'])['id'];
     }
 }
+// --8<-- [end:focus]
 
 $apiKey = getenv('FLOWLIX_API_KEY');
 if (!$apiKey) {

@@ -33,6 +33,7 @@ async function flowlix(method, path, { body, idempotencyKey } = {}) {
   return data;
 }
 
+// --8<-- [start:focus]
 // The payment, or null when this account has no payment with that id.
 async function retrievePayment(paymentId) {
   try {
@@ -42,6 +43,7 @@ async function retrievePayment(paymentId) {
     throw error;
   }
 }
+// --8<-- [end:focus]
 
 const card = { number: "5555555555554444", exp_month: 12, exp_year: 2030, cvc: "123" };
 try {

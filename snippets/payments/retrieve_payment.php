@@ -64,6 +64,7 @@ final class Flowlix
     }
 }
 
+// --8<-- [start:focus]
 // The payment, or null when this account has no payment with that id.
 function retrieve_payment(Flowlix $flowlix, string $paymentId): ?array
 {
@@ -76,6 +77,7 @@ function retrieve_payment(Flowlix $flowlix, string $paymentId): ?array
         throw $error;
     }
 }
+// --8<-- [end:focus]
 
 $apiKey = getenv('FLOWLIX_API_KEY');
 if (!$apiKey) {

@@ -33,6 +33,7 @@ async function flowlix(method, path, { body, idempotencyKey } = {}) {
   return data;
 }
 
+// --8<-- [start:focus]
 // Refund what is left of the payment. The key names the order's first refund.
 async function refundInFull(orderId, paymentId) {
   return flowlix("POST", "/refunds", {
@@ -40,6 +41,7 @@ async function refundInFull(orderId, paymentId) {
     idempotencyKey: `refund-${orderId}-1`,
   });
 }
+// --8<-- [end:focus]
 
 const card = { number: "4111111111111111", exp_month: 12, exp_year: 2030, cvc: "123" };
 try {

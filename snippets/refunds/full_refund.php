@@ -64,6 +64,7 @@ final class Flowlix
     }
 }
 
+// --8<-- [start:focus]
 // Refund what is left of the payment. The key names the order's first refund.
 function refund_in_full(Flowlix $flowlix, string $orderId, string $paymentId): array
 {
@@ -71,6 +72,7 @@ function refund_in_full(Flowlix $flowlix, string $orderId, string $paymentId): a
         'payment' => $paymentId, 'reason' => 'requested_by_customer',
     ], idempotencyKey: "refund-$orderId-1");
 }
+// --8<-- [end:focus]
 
 $apiKey = getenv('FLOWLIX_API_KEY');
 if (!$apiKey) {

@@ -33,6 +33,7 @@ async function flowlix(method, path, { body, idempotencyKey } = {}) {
   return data;
 }
 
+// --8<-- [start:focus]
 // Refund `amount` minor units as the order's refund number `refundNumber`.
 async function refundPart(orderId, refundNumber, paymentId, amount) {
   return flowlix("POST", "/refunds", {
@@ -40,6 +41,7 @@ async function refundPart(orderId, refundNumber, paymentId, amount) {
     idempotencyKey: `refund-${orderId}-${refundNumber}`,
   });
 }
+// --8<-- [end:focus]
 
 const card = { number: "4111111111111111", exp_month: 12, exp_year: 2030, cvc: "123" };
 try {

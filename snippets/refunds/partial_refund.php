@@ -64,6 +64,7 @@ final class Flowlix
     }
 }
 
+// --8<-- [start:focus]
 // Refund $amount minor units as the order's refund number $refundNumber.
 function refund_part(Flowlix $flowlix, string $orderId, int $refundNumber, string $paymentId, int $amount): array
 {
@@ -71,6 +72,7 @@ function refund_part(Flowlix $flowlix, string $orderId, int $refundNumber, strin
         'payment' => $paymentId, 'amount' => $amount, 'reason' => 'requested_by_customer',
     ], idempotencyKey: "refund-$orderId-$refundNumber");
 }
+// --8<-- [end:focus]
 
 $apiKey = getenv('FLOWLIX_API_KEY');
 if (!$apiKey) {
