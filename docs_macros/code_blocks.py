@@ -1,4 +1,4 @@
-"""Titles and highlighted lines for the code blocks that embed a snippet, without touching the embeds.
+"""Titles and highlighted lines for code blocks that embed a snippet, without touching the embeds.
 
 A page embeds a whole runnable program with pymdownx.snippets:
 

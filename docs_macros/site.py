@@ -129,7 +129,9 @@ def html_table(headers: list[str], rows: list[tuple[dict[str, str], list[str]]],
     # through only when it stands alone.
     return (
         f'\n\n<div class="flowlix-table flowlix-table--{css}">\n<table>\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>\n</div>\n\n"
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n"
+        + "\n".join(body)
+        + "\n</tbody>\n</table>\n</div>\n\n"
     )
 
 

@@ -12,10 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
+from docs_macros.code_blocks import SECTION_MARKER, focus_lines
 from playwright.sync_api import Browser, Page, expect
 
 from conftest import Problems
-from docs_macros.code_blocks import SECTION_MARKER, focus_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_DIR = ROOT / "docs"
@@ -94,7 +94,8 @@ def embeds() -> list[tuple[str, str]]:
     found = []
     for md in sorted(DOCS_DIR.glob("*.md")):
         text = md.read_text("utf-8")
-        for path in re.findall(r'^[ \t]*--8<--[ \t]+"(snippets/[^":]+\.[a-z]+)"[ \t]*$', text, re.M):
+        pattern = r'^[ \t]*--8<--[ \t]+"(snippets/[^":]+\.[a-z]+)"[ \t]*$'
+        for path in re.findall(pattern, text, re.M):
             if not path.endswith(".md"):  # text snippets are prose, not code blocks
                 found.append((md.stem, path))
     return found
@@ -167,7 +168,8 @@ def test_the_reference_stays_in_the_content_column_on_a_desktop(
         """() => {
             const toc = document.querySelector(".md-sidebar--secondary").getBoundingClientRect();
             const column = document.querySelector(".md-content").getBoundingClientRect();
-            return [...document.querySelectorAll(".md-content .md-typeset__scrollwrap, .md-content .doc")]
+            const blocks = ".md-content .md-typeset__scrollwrap, .md-content .doc";
+            return [...document.querySelectorAll(blocks)]
                 .map(el => el.getBoundingClientRect())
                 .filter(box => box.right > Math.min(toc.left, column.right) + 1)
                 .length;
