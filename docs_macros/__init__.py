@@ -23,3 +23,11 @@ def define_env(env) -> None:
 
     site.define_env(env)
     checklist.define_env(env)
+
+
+def on_pre_page_macros(env) -> None:
+    """mkdocs-macros, before a page's macros render: titles and highlighted lines for the code
+    blocks that embed a snippet (`docs_macros.code_blocks`)."""
+    from docs_macros import site
+
+    site.on_pre_page_macros(env)
