@@ -15,6 +15,9 @@ that reads mkdocs.yml. Into the site folder it writes:
 - `/llms.txt` (llmstxt.org: title, summary, a section per navigation section linking every
   page's Markdown copy) and `/llms-full.txt` (every page's copy in one file).
 
+It also minifies the site's own stylesheets and scripts in place (`/stylesheets/*.css`,
+`/javascripts/*.js`, with rcssmin and rjsmin), so the sources stay readable in docs/.
+
 It then checks what a broken build would otherwise publish silently: every checklist item's
 guide link resolves to a built page and anchor, and every page of the navigation was built. It
 prints each problem and exits 1 if there is one.
@@ -146,6 +149,22 @@ def docs_bundle(config: dict[str, Any], pages: list[markdown_copy.Page]) -> dict
     }
 
 
+def minify_assets(site_dir: Path) -> list[Path]:
+    """Minify our CSS and JavaScript in the built site (Material's own assets come minified)."""
+    import rcssmin
+    import rjsmin
+
+    minified = []
+    for folder, pattern, minify in (
+        ("stylesheets", "*.css", rcssmin.cssmin),
+        ("javascripts", "*.js", rjsmin.jsmin),
+    ):
+        for path in sorted((site_dir / folder).glob(pattern)):
+            write_text(path, minify(path.read_text(encoding="utf-8")))
+            minified.append(path)
+    return minified
+
+
 def publish(
     site_dir: Path,
     project: Path = ROOT,
@@ -166,6 +185,7 @@ def publish(
     write_json(site_dir / POSTMAN_JSON, postman.collection(document, catalog.PRODUCTION_API_BASE))
     write_text(site_dir / LLMS_TXT, llms_txt(config, pages))
     write_text(site_dir / LLMS_FULL_TXT, llms_full_txt(config, pages))
+    minify_assets(site_dir)
     if bundle is not None:
         write_json(bundle, docs_bundle(config, pages))
     checklist = Renderer(load_groups(config["docs_dir"]))
