@@ -124,15 +124,17 @@ def html_table(headers: list[str], rows: list[tuple[dict[str, str], list[str]]],
     for attributes, cells in rows:
         attrs = "".join(f' {name}="{html.escape(value)}"' for name, value in attributes.items())
         body.append(f"<tr{attrs}>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
-    # The <table> has no class, so it gets Material's own table look (`table:not([class])`) and
-    # Material's scroll wrapper: a table wider than the column scrolls inside it, never the page.
-    # Our classes go on a <div> around it. Blank lines around: Markdown passes an HTML block
-    # through only when it stands alone.
+    # Material's own scroll wrapper, in the HTML from the start: a table wider than the column
+    # scrolls inside it, never the page. Material's JavaScript wraps unclassed tables only after
+    # the page has painted, which moves them (layout shift); this table has a class, so the
+    # script leaves it alone, and site.css gives the class Material's table look.
+    # Blank lines around: Markdown passes an HTML block through only when it stands alone.
     return (
-        f'\n\n<div class="flowlix-table flowlix-table--{css}">\n<table>\n'
+        f'\n\n<div class="md-typeset__scrollwrap flowlix-table flowlix-table--{css}">'
+        '<div class="md-typeset__table">\n<table class="flowlix-table__table">\n'
         f"<thead><tr>{head}</tr></thead>\n<tbody>\n"
         + "\n".join(body)
-        + "\n</tbody>\n</table>\n</div>\n\n"
+        + "\n</tbody>\n</table>\n</div></div>\n\n"
     )
 
 
