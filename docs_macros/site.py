@@ -324,7 +324,7 @@ def decline_code_table(heading_level: int = 3) -> str:
                 {"data-retry": item.retry},
                 [
                     anchor_cell(item.decline_code, heading_level=heading_level)
-                    + f"<br><small>code <code>{item.code}</code></small>",
+                    + f"<small>code <code>{item.code}</code></small>",
                     inline(item.meaning),
                     f'<span class="flowlix-badge flowlix-badge--{item.retry}" '
                     f'title="{html.escape(explanation)}">{label}</span>',
