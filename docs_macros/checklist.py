@@ -363,13 +363,13 @@ class Renderer:
             blocks += [
                 "\n".join(
                     [
-                        f'<div class="flx-checklist__section" '
+                        f'<div class="flx-checklist__section" role="group" {labelled} '
                         f'data-checklist-section="{section.id}" '
                         f'data-checklist-heading="{escape(section.title)}">',
                         '<p class="flx-checklist__section-count" data-checklist-js '
                         f'data-search-exclude><span data-checklist-count="{section.id}">'
                         f"0 of {count}</span> done</p>",
-                        f'<ul class="flx-checklist__items" {labelled}>',
+                        '<ul class="flx-checklist__items">',
                         *(self.list_item(item, page_url) for item in section.items),
                         "</ul>",
                         "</div>",

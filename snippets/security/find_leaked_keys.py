@@ -12,6 +12,7 @@ from pathlib import Path
 SECRET_KEY = re.compile(rb"fl_(test|live)_sk_[A-Za-z0-9]{24,}")
 
 
+# --8<-- [start:focus]
 def find_keys(root: Path) -> list[str]:
     """Every key-shaped string under `root`, as `file:line: mode key ending ...`."""
     findings = []
@@ -33,6 +34,7 @@ def scan(root: Path) -> int:
     return 1 if findings else 0
 
 
+# --8<-- [end:focus]
 with tempfile.TemporaryDirectory() as folder:
     # A frontend build where a bundler inlined an environment variable it should not have.
     build = Path(folder)

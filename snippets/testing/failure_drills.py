@@ -85,6 +85,7 @@ def fulfilments(db, order_id: str) -> int:
 # --- payments ---------------------------------------------------------------------------
 
 
+# --8<-- [start:focus]
 def test_decline_then_a_second_card(client: httpx.Client) -> None:
     db = shop.open_orders(":memory:")
     add_order(db, "order-1")
@@ -173,6 +174,7 @@ def test_a_429_storm_from_several_workers(mock: MockServer) -> None:
         assert references == sorted(orders), "not exactly one successful payment per order"
 
 
+# --8<-- [end:focus]
 # --- webhooks ---------------------------------------------------------------------------
 
 
