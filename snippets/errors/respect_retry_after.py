@@ -12,6 +12,7 @@ API_BASE = os.environ.get("FLOWLIX_API_BASE", "https://api.flowlix.eu/v1")
 logger = logging.getLogger("shop.payments")
 
 
+# --8<-- [start:focus]
 # --8<-- [start:retry]
 MAX_ATTEMPTS = 4  # the first attempt and three retries
 BACKOFF_SECONDS = (1, 2, 4)  # full jitter: a random wait up to these before retries 1, 2, 3
@@ -34,15 +35,13 @@ def can_succeed_later(response: httpx.Response) -> bool:
     return response.status_code == 429 or response.status_code >= 500
 
 
-# --8<-- [start:focus]
 def wait_seconds(retry: int, response: httpx.Response | None) -> float:
     """Full jitter, on top of any Retry-After: workers that failed together retry apart."""
     jitter = random.uniform(0, BACKOFF_SECONDS[min(retry, len(BACKOFF_SECONDS)) - 1])
     retry_after = response.headers.get("Retry-After", "") if response is not None else ""
-    return (int(retry_after) if retry_after.isdigit() else 0) + jitter  # (1)
+    return (int(retry_after) if retry_after.isdigit() else 0) + jitter
 
 
-# --8<-- [end:focus]
 def post_with_retries(
     client: httpx.Client,
     path: str,
@@ -85,6 +84,7 @@ def post_with_retries(
 
 
 # --8<-- [end:retry]
+# --8<-- [end:focus]
 
 
 def flowlix_client() -> httpx.Client:

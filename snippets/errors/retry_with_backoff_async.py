@@ -13,6 +13,7 @@ API_BASE = os.environ.get("FLOWLIX_API_BASE", "https://api.flowlix.eu/v1")
 logger = logging.getLogger("shop.payments")
 
 
+# --8<-- [start:focus]
 # --8<-- [start:retry]
 MAX_ATTEMPTS = 4  # the first attempt and three retries
 BACKOFF_SECONDS = (1, 2, 4)  # full jitter: a random wait up to these before retries 1, 2, 3
@@ -42,7 +43,6 @@ def wait_seconds(retry: int, response: httpx.Response | None) -> float:
     return (int(retry_after) if retry_after.isdigit() else 0) + jitter
 
 
-# --8<-- [start:focus]
 async def post_with_retries(
     client: httpx.AsyncClient,
     path: str,
@@ -84,8 +84,8 @@ async def post_with_retries(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-# --8<-- [end:focus]
 # --8<-- [end:retry]
+# --8<-- [end:focus]
 
 
 def flowlix_client() -> httpx.AsyncClient:
