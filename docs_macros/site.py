@@ -65,6 +65,15 @@ LIMIT_DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "Recommended time for all attempts and waits of one request together",
         "seconds at most",
     ),
+    "simulation_delay_max_ms": (
+        "`Flowlix-Simulate: delay=MS`, longest hold (test mode)",
+        "milliseconds",
+    ),
+    "simulation_count_max": (
+        "`Flowlix-Simulate: ...;count=N`, largest `N` (test mode)",
+        "attempts",
+    ),
+    "clock_advance_max_seconds": ("Test clock, longest single advance", "seconds"),
 }
 
 WHO_ACTS = {
@@ -739,6 +748,7 @@ def define_env(env) -> None:
         "docs_base_url": catalog.DOCS_BASE_URL,
         "test_mode_live_card": catalog.TEST_MODE_LIVE_CARD,
         "three_d_secure_version": catalog.THREE_D_SECURE_VERSION,
+        "key_min_random_length": catalog.KEY_MIN_RANDOM_LENGTH,
     }
     for name, value in values.items():
         env.variables[name] = value

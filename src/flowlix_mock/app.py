@@ -8,43 +8,43 @@ mock fast enough to sit in every merchant's CI.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
-from . import api, catalog
+from . import catalog
+from .checkout import CheckoutSessions
 from .errors import FlowlixError, not_found
 from .gc_pauses import PauseControl
 from .idempotency import IdempotencyStore, StoredResponse, request_fingerprint, validate_key
+from .openapi import build_openapi
+from .plumbing import (
+    Context,
+    Core,
+    Response,
+    Route,
+    Router,
+    encode,
+    parse_json,
+    parse_query,
+    read_body,
+    read_form,
+    validate,
+)
 from .ratelimit import RateLimiter
-from .storage import Account, Store
+from .routes import ROUTES
+from .storage import Account
+from .webhooks import Webhooks
 
 log = logging.getLogger("flowlix_mock")
 
-KEY_PATTERN = re.compile(r"fl_(test|live)_sk_[A-Za-z0-9]{24,}")
+KEY_PATTERN = re.compile(catalog.KEY_PATTERN)
 # Any run of 12 or more digits in a logged path is masked: a card number must never reach a log.
 LONG_DIGITS = re.compile(r"\d{12,}")
-SIMULATIONS = {name for name, _ in catalog.SIMULATIONS}
-MAX_SIMULATION_DELAY_MS = 1_000
-
-Handler = Callable[["Context"], tuple[int, dict[str, Any]]]
-PageHandler = Callable[["Context"], Awaitable["Response"]]
-
-
-@dataclass
-class Response:
-    """A finished response; pages build these, the API pipeline builds them from JSON."""
-
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = "application/json"
+SIMULATIONS = frozenset(catalog.SIMULATION_NAMES)
 
 
 @dataclass
@@ -52,93 +52,6 @@ class Simulation:
     name: str
     count: int | None = None
     delay_ms: int = 0
-
-
-@dataclass
-class Context:
-    """What a handler sees of its request."""
-
-    mock: MockApp
-    account: Account | None
-    request_id: str
-    method: str
-    path: str
-    params: dict[str, str]
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: Any = None
-    form: dict[str, str] | None = None
-
-    @property
-    def origin(self) -> str:
-        """The scheme and host the client used to reach the mock, for absolute URLs."""
-        return f"https://{self.headers.get('host', '127.0.0.1')}"
-
-    def emit(self, event_type: str, data: dict[str, Any]) -> None:
-        self.mock.emit(self.account, event_type, data)
-
-    def on_clock_advanced(self) -> None:
-        for listener in self.mock.clock_listeners:
-            listener(self.account)
-
-
-@dataclass
-class Route:
-    handler: Handler | PageHandler
-    kind: str  # "api" (authenticated JSON), "public" (JSON, no key), "page" (HTML, no key)
-
-
-class Router:
-    def __init__(self) -> None:
-        self._routes: list[tuple[tuple[str, ...], dict[str, Route]]] = []
-
-    def add(self, method: str, template: str, handler, *, kind: str = "api") -> None:
-        segments = tuple(template.strip("/").split("/"))
-        for existing, methods in self._routes:
-            if existing == segments:
-                methods[method] = Route(handler, kind)
-                return
-        self._routes.append((segments, {method: Route(handler, kind)}))
-
-    def match(self, path: str) -> tuple[dict[str, Route], dict[str, str]] | None:
-        parts = path.strip("/").split("/")
-        for segments, methods in self._routes:
-            if len(segments) != len(parts):
-                continue
-            params: dict[str, str] = {}
-            for segment, part in zip(segments, parts, strict=True):
-                if segment.startswith("{"):
-                    if not part:
-                        break
-                    params[segment[1:-1]] = part
-                elif segment != part:
-                    break
-            else:
-                return methods, params
-        return None
-
-
-def encode(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-async def _read_body(receive, limit: int) -> bytes | None:
-    """The whole request body, or None once it passes `limit` bytes (read no further)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
 
 
 def parse_simulation(value: str | None) -> Simulation | None:
@@ -153,7 +66,11 @@ def parse_simulation(value: str | None) -> Simulation | None:
     )
     if name.startswith("delay="):
         raw = name.removeprefix("delay=")
-        if option or not raw.isdigit() or int(raw) > MAX_SIMULATION_DELAY_MS:
+        if (
+            option
+            or not (raw.isascii() and raw.isdigit())
+            or int(raw) > catalog.LIMITS.simulation_delay_max_ms
+        ):
             raise problem
         return Simulation("delay", delay_ms=int(raw))
     if name not in SIMULATIONS:
@@ -161,14 +78,26 @@ def parse_simulation(value: str | None) -> Simulation | None:
     count = None
     if option:
         key, _, raw = option.partition("=")
-        if key.strip() != "count" or not raw.strip().isdigit() or int(raw) < 1:
+        raw = raw.strip()
+        if key.strip() != "count" or not (raw.isascii() and raw.isdigit()):
+            raise problem
+        if not 1 <= int(raw) <= catalog.LIMITS.simulation_count_max:
             raise problem
         count = int(raw)
     return Simulation(name, count)
 
 
-class MockApp:
-    """The whole mock as one ASGI application."""
+def _openapi_document(ctx: Context, _: None) -> dict[str, Any]:
+    app = ctx.core
+    assert isinstance(app, MockApp)
+    return build_openapi(app.public_origin or ctx.origin)
+
+
+OPENAPI_ROUTE = Route("GET", "/v1/openapi.json", _openapi_document, kind="public")
+
+
+class MockApp(Core):
+    """The whole mock as one ASGI application: the features' routes behind one pipeline."""
 
     def __init__(
         self,
@@ -176,53 +105,21 @@ class MockApp:
         seed: str | None = None,
         rate_limit: int | None = None,
         webhook_retry_schedule: tuple[float, ...] | None = None,
+        public_origin: str | None = None,
     ) -> None:
-        self.store = Store(seed)
+        super().__init__(seed)
+        self.public_origin = public_origin
+        """`https://host:port` of the mock as clients reach it (set by the command line)."""
         self.idempotency = IdempotencyStore()
         self.rate_limiter = RateLimiter(rate_limit or catalog.LIMITS.rate_limit_test_per_second)
-        self.router = Router()
-        self.event_listeners: list[Callable[[Account, str, dict[str, Any]], None]] = []
-        self.clock_listeners: list[Callable[[Account], None]] = []
-        self.startup_hooks: list[Callable[[], Awaitable[None]]] = []
-        self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
+        self.router = Router([*ROUTES, OPENAPI_ROUTE])
         # (account, key or request fingerprint, simulation) -> attempts seen, oldest first
         self._simulation_attempts: OrderedDict[tuple[str, str, str], int] = OrderedDict()
-
-        self.router.add("POST", "/v1/payments", api.create_payment)
-        self.router.add("GET", "/v1/payments", api.list_payments)
-        self.router.add("GET", "/v1/payments/{id}", api.retrieve_payment)
-        self.router.add("POST", "/v1/refunds", api.create_refund)
-        self.router.add("GET", "/v1/refunds/{id}", api.retrieve_refund)
-        self.router.add("POST", "/v1/test_helpers/clock/advance", api.advance_clock)
-        self.router.add("GET", "/v1/openapi.json", self._openapi_document, kind="public")
-        self._install_checkout_and_webhooks(webhook_retry_schedule)
+        Webhooks(self, webhook_retry_schedule)
+        CheckoutSessions(self)
         pauses = PauseControl()
         self.startup_hooks.append(pauses.start)
         self.shutdown_hooks.append(pauses.stop)
-
-    def _install_checkout_and_webhooks(self, retry_schedule: tuple[float, ...] | None) -> None:
-        """Checkout sessions, the Hosted Payment Page and webhooks register their own routes,
-        listeners and hooks (imported here: they build on this module's Context and Response)."""
-        from .checkout import CheckoutSessions
-        from .hosted import HostedPages
-        from .webhooks import Webhooks
-
-        self.webhooks = Webhooks(self, retry_schedule)
-        self.checkout_sessions = CheckoutSessions(self)
-        self.hosted_pages = HostedPages(self, self.checkout_sessions)
-
-    # --- extension points -------------------------------------------------------------------
-
-    def emit(self, account: Account | None, event_type: str, data: dict[str, Any]) -> None:
-        if account is None:
-            return
-        for listener in self.event_listeners:
-            listener(account, event_type, data)
-
-    def _openapi_document(self, ctx: Context) -> tuple[int, dict[str, Any]]:
-        from .openapi import openapi_document
-
-        return 200, openapi_document()
 
     # --- ASGI -------------------------------------------------------------------------------
 
@@ -294,10 +191,9 @@ class MockApp:
             ctx = Context(self, None, request_id, method, path, matched[1], {}, headers)
             if route.kind == "page":
                 if method == "POST":
-                    ctx.form = await self._read_form(receive)
+                    ctx.form = await read_form(receive)
                 return await route.handler(ctx), request_id, ""
-            status, data = route.handler(ctx)
-            return Response(status, encode(data)), request_id, ""
+            return Response(route.status, encode(route.handler(ctx, None))), request_id, ""
 
         account: Account | None = None
         request_id = ""
@@ -324,7 +220,7 @@ class MockApp:
                 )
             simulation = parse_simulation(headers.get("flowlix-simulate"))
             body = await self._read_json(receive, headers) if method == "POST" else None
-            query = self._query(scope["query_string"]) if method == "GET" else {}
+            query = parse_query(scope["query_string"]) if method == "GET" else {}
             idempotency_key = headers.get("idempotency-key") if method == "POST" else None
             ctx = Context(self, account, request_id, method, path, matched[1], query, headers, body)
             if idempotency_key is not None:
@@ -349,8 +245,14 @@ class MockApp:
             if simulation is not None and simulation.delay_ms:
                 await asyncio.sleep(simulation.delay_ms / 1000)
             try:
-                status, data = route.handler(ctx)
-                response = Response(status, encode(data), limit_headers)
+                if route.request is not None:
+                    params = validate(route.request, body)
+                elif route.query is not None:
+                    params = validate(route.query, query)
+                else:
+                    params = None
+                result = route.handler(ctx, params)
+                response = Response(route.status, encode(result), limit_headers)
                 storable = True
             except FlowlixError as error:
                 response = self._error_response(error, request_id, limit_headers)
@@ -411,7 +313,7 @@ class MockApp:
         )
         if declared.isdigit() and int(declared) > limit:
             raise too_large
-        raw = await _read_body(receive, limit)
+        raw = await read_body(receive, limit)
         if raw is None:
             raise too_large
         if not raw.strip():
@@ -422,35 +324,7 @@ class MockApp:
                 "unsupported_media_type",
                 "Send the body as JSON with 'Content-Type: application/json'.",
             )
-        try:
-            return json.loads(raw, parse_constant=_reject_constant)
-        except (ValueError, RecursionError):
-            raise FlowlixError("invalid_json", "The request body is not valid JSON.") from None
-
-    @staticmethod
-    async def _read_form(receive) -> dict[str, str]:
-        """A browser form post (application/x-www-form-urlencoded), capped like JSON bodies."""
-        raw = await _read_body(receive, catalog.LIMITS.body_max_bytes)
-        if raw is None:
-            return {}
-        return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-
-    @staticmethod
-    def _query(query_string: bytes) -> dict[str, str]:
-        query: dict[str, str] = {}
-        try:
-            pairs = parse_qsl(query_string.decode(), keep_blank_values=True, strict_parsing=False)
-        except UnicodeDecodeError:
-            raise FlowlixError(
-                "parameter_invalid", "The query string is not valid UTF-8."
-            ) from None
-        for name, value in pairs:
-            if name in query:
-                raise FlowlixError(
-                    "parameter_invalid", f"{name} was given more than once.", param=name
-                )
-            query[name] = value
-        return query
+        return parse_json(raw)
 
     def _simulation_fails(self, account: Account, key: str, simulation: Simulation | None) -> bool:
         if simulation is None or simulation.name == "delay":

@@ -9,6 +9,7 @@ published with the site for the Flowlix dashboard.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -18,13 +19,14 @@ DOCS_BASE_URL = "https://docs.flowlix.eu"
 PRODUCTION_API_BASE = "https://api.flowlix.eu/v1"
 """The production API base URL. Snippets default to it; the mock prints its own."""
 
-ErrorType = Literal[
-    "invalid_request_error",
-    "authentication_error",
-    "card_error",
-    "rate_limit_error",
-    "api_error",
-]
+KEY_MIN_RANDOM_LENGTH = 24
+"""A secret key's prefix is followed by at least this many letters and digits."""
+
+KEY_PATTERN = rf"^fl_(test|live)_sk_[A-Za-z0-9]{{{KEY_MIN_RANDOM_LENGTH},}}$"
+"""What a secret key looks like (contract section 1)."""
+
+REQUEST_ID_PATTERN = "^req_[A-Za-z0-9]{16,}$"
+"""Every response's `Flowlix-Request-Id` (and an error's `request_id`)."""
 
 
 @dataclass(frozen=True)
@@ -506,7 +508,7 @@ class TestCard:
     @property
     def cvc_length(self) -> int:
         """American Express cards take a 4-digit CVC, all others 3."""
-        return 4 if self.brand == "amex" else 3
+        return cvc_length(self.brand)
 
 
 TEST_CARDS: tuple[TestCard, ...] = (
@@ -667,6 +669,9 @@ class Limits:
     retry_backoff_seconds: tuple[int, ...] = (1, 2, 4)
     retry_max_attempts: int = 4
     retry_total_seconds: int = 15
+    simulation_delay_max_ms: int = 1_000
+    simulation_count_max: int = 999
+    clock_advance_max_seconds: int = 10 * 365 * 24 * 60 * 60
 
 
 LIMITS = Limits()
@@ -719,12 +724,63 @@ SIMULATIONS: tuple[tuple[str, str], ...] = (
     ),
 )
 
+PAYMENT_STATUSES: tuple[str, ...] = ("succeeded", "failed")
+"""Every `status` a payment can have (and filter on at `GET /v1/payments?status=`)."""
+
+CARD_BRANDS: tuple[str, ...] = ("visa", "mastercard", "amex", "unknown")
+CARD_NUMBER_LENGTHS = (12, 19)
+"""The shortest and longest card number, in digits."""
+
+NOT_STORED_CODES = frozenset(
+    {
+        "invalid_json",
+        "unsupported_media_type",
+        "request_too_large",
+        "parameter_missing",
+        "parameter_unknown",
+        "parameter_invalid",
+        "amount_invalid_for_currency",
+        "idempotency_key_invalid",
+        "idempotency_key_reused",
+        "idempotency_key_in_use",
+        "method_not_allowed",
+    }
+)
+"""Error codes of requests rejected before they ran: never stored under an idempotency key, so a
+corrected retry with the same key runs normally (as are every 401, 429 and 5xx)."""
+
+# An absolute https URL, or plain http on localhost/127.0.0.1 (test mode). Printable ASCII only
+# and no credentials: the URL ends up in a Location header, in the hosted page's
+# Content-Security-Policy and in webhook deliveries.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_PORT = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+URL_PATTERN = (
+    rf"^(?:https://(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])"
+    r"|http://(?:localhost|127\.0\.0\.1))"
+    rf"(?::{_PORT})?(?:[/?#][!-~]*)?$"
+)
+URL_REGEX = re.compile(URL_PATTERN)
+URL_RULE = (
+    "must be an absolute https:// URL (in test mode http://localhost and http://127.0.0.1 are "
+    "allowed too), in printable ASCII without spaces or credentials."
+)
+
 # --- look-ups -------------------------------------------------------------------------------
 
 ERROR_CODES_BY_CODE = {item.code: item for item in ERROR_CODES}
 DECLINE_CODES_BY_CODE = {item.decline_code: item for item in DECLINE_CODES}
 TEST_CARDS_BY_NUMBER = {card.number: card for card in TEST_CARDS}
 CURRENCIES_BY_CODE = {currency.code: currency for currency in CURRENCIES}
+CURRENCY_CODES = tuple(currency.code for currency in CURRENCIES)
+CURRENCY_PATTERN = (
+    "^(?:" + "|".join("".join(f"[{c}{c.lower()}]" for c in code) for code in CURRENCY_CODES) + ")$"
+)
+"""The currency codes in any letter case, as a JSON Schema pattern (`eur`, `Eur`, `EUR`)."""
+EVENT_TYPE_NAMES = tuple(name for name, _ in EVENT_TYPES)
+SIMULATION_NAMES = tuple(name for name, _ in SIMULATIONS)
+ERROR_TYPE_NAMES = tuple(item.type for item in ERROR_TYPES)
+ERROR_CODE_NAMES = tuple(item.code for item in ERROR_CODES)
+DECLINE_CODE_NAMES = tuple(item.decline_code for item in DECLINE_CODES)
 
 
 def three_d_secure_details(flow: ThreeDSecureFlow, result: str | None) -> dict:
@@ -770,22 +826,29 @@ def format_amount(amount: int, currency: str) -> str:
     return f"{major}.{minor:0{exponent}d} {currency.upper()}"
 
 
+_DOUBLED_DIGIT = str.maketrans("0123456789", "0246813579")
+
+
 def luhn_valid(number: str) -> bool:
-    """Whether a string of digits passes the Luhn checksum."""
-    total = 0
-    for index, char in enumerate(reversed(number)):
-        digit = ord(char) - 48
-        if index % 2:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
+    """Whether a string of ASCII digits passes the Luhn checksum."""
+    reverse = number[::-1]
+    # Every second digit from the right doubled (its digits summed): 7 -> 14 -> 5.
+    digits = reverse[0::2] + reverse[1::2].translate(_DOUBLED_DIGIT)
+    return (sum(digits.encode()) - 48 * len(digits)) % 10 == 0
+
+
+def cvc_length(brand: str) -> int:
+    """The digits of a brand's CVC: American Express 4, every other brand 3."""
+    return 4 if brand == "amex" else 3
+
+
+AMEX_PREFIXES = ("34", "37")
+"""American Express numbers start with these (and take a 4-digit CVC)."""
 
 
 def card_brand(number: str) -> str:
     """The card brand guessed from the number's prefix, as the API reports it."""
-    if number.startswith(("34", "37")):
+    if number.startswith(AMEX_PREFIXES):
         return "amex"
     if number[:2] in {"51", "52", "53", "54", "55"} or "2221" <= number[:4] <= "2720":
         return "mastercard"

@@ -13,51 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
-import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from . import catalog, validation
-from .errors import invalid, missing, not_found
+from . import catalog
+from .errors import not_found
+from .models import CardInput, CheckoutSession, CheckoutSessionCreate, Payment
+from .plumbing import Context, Core, Route
+from .storage import Account
 
-if TYPE_CHECKING:
-    from .app import Context, MockApp
-    from .storage import Account
-
-SESSION_PARAMS = ("amount", "currency", "success_url", "cancel_url", "reference", "description")
-# An absolute https URL, or plain http on localhost/127.0.0.1 (the mock is a test environment).
-# Printable ASCII only and no credentials: the URL ends up in a Location header, in the hosted
-# page's Content-Security-Policy and in webhook deliveries. The OpenAPI document uses it too.
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_PORT = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
-URL_PATTERN = (
-    rf"^(?:https://(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])"
-    r"|http://(?:localhost|127\.0\.0\.1))"
-    rf"(?::{_PORT})?(?:[/?#][!-~]*)?$"
-)
-URL_RULE = (
-    "must be an absolute https:// URL (in test mode http://localhost and http://127.0.0.1 are "
-    "allowed too), in printable ASCII without spaces or credentials."
-)
-_URL = re.compile(URL_PATTERN)
 SWEEP_INTERVAL_SECONDS = 30
 
 log = logging.getLogger("flowlix_mock")
-
-
-def validate_url(values: dict[str, Any], name: str) -> str:
-    """The URL parameter `name`, checked against URL_PATTERN; the 400 names it otherwise."""
-    value = values.get(name)
-    if value is None:
-        raise missing(name)
-    if not isinstance(value, str) or _URL.fullmatch(value) is None:
-        raise invalid(name, URL_RULE)
-    if len(value) > catalog.LIMITS.url_max_length:
-        raise invalid(name, f"must be at most {catalog.LIMITS.url_max_length} characters.")
-    return value
 
 
 def url_origin(url: str) -> str:
@@ -87,7 +55,7 @@ class Challenge:
     """A 3-D Secure challenge waiting for the customer's answer (one use only)."""
 
     token: str
-    card: dict[str, Any]
+    card: CardInput
 
 
 @dataclass
@@ -95,70 +63,30 @@ class SessionRecord:
     """What the hosted page needs beyond the public session object."""
 
     account: Account
-    session: dict[str, Any]  # the public object, the same dict as in account.checkout_sessions
+    session: CheckoutSession  # the public object, the same as in account.checkout_sessions
     description: str | None
     challenge: Challenge | None = None
 
 
 class CheckoutSessions:
-    """The checkout session endpoints, the session index and session expiry."""
+    """The checkout session index and session expiry (a service of the core)."""
 
-    def __init__(self, mock: MockApp) -> None:
-        self.mock = mock
+    def __init__(self, core: Core) -> None:
+        self.core = core
         self._records: dict[str, SessionRecord] = {}
         # account fingerprint -> open sessions, so expiry checks touch only open ones
         self._open: dict[str, dict[str, SessionRecord]] = {}
         self._sweeper: asyncio.Task | None = None
-        mock.router.add("POST", "/v1/checkout/sessions", self.create)
-        mock.router.add("GET", "/v1/checkout/sessions/{id}", self.retrieve)
-        mock.clock_listeners.append(self.expire_due)
-        mock.startup_hooks.append(self._start_sweeper)
-        mock.shutdown_hooks.append(self._stop_sweeper)
+        core.services[CheckoutSessions] = self
+        core.clock_listeners.append(self.expire_due)
+        core.startup_hooks.append(self._start_sweeper)
+        core.shutdown_hooks.append(self._stop_sweeper)
 
-    # --- API handlers -----------------------------------------------------------------------
-
-    def create(self, ctx: Context) -> tuple[int, dict[str, Any]]:
-        body = validation.object_body(ctx.body)
-        validation.no_unknown(body, SESSION_PARAMS)
-        amount = validation.amount(body)
-        currency = validation.currency(body)
-        success_url = validate_url(body, "success_url")
-        cancel_url = validate_url(body, "cancel_url")
-        limits = catalog.LIMITS
-        reference = validation.string(body, "reference", limits.reference_max_length)
-        description = validation.string(body, "description", limits.description_max_length)
-        validation.amount_fits_currency(amount, currency)
-        account = ctx.account
-        session_id = account.new_id("cs")
-        created = account.now()
-        session = {
-            "id": session_id,
-            "object": "checkout_session",
-            "url": f"{ctx.origin}/pay/{session_id}",
-            "status": "open",
-            "payment_status": "unpaid",
-            "payment": None,
-            "amount": amount,
-            "currency": currency.code,
-            "reference": reference,
-            "success_url": success_url,
-            "cancel_url": cancel_url,
-            "expires_at": created + limits.checkout_session_lifetime_seconds,
-            "created": created,
-        }
-        account.checkout_sessions[session_id] = session
+    def add(self, account: Account, session: CheckoutSession, description: str | None) -> None:
+        account.checkout_sessions[session.id] = session
         record = SessionRecord(account, session, description)
-        self._records[session_id] = record
-        self._open.setdefault(account.fingerprint, {})[session_id] = record
-        return 201, session
-
-    def retrieve(self, ctx: Context) -> tuple[int, dict[str, Any]]:
-        session_id = ctx.params["id"]
-        if session_id not in ctx.account.checkout_sessions:
-            raise not_found("checkout session", session_id)
-        record = self._records[session_id]
-        self._refresh(record)
-        return 200, record.session
+        self._records[session.id] = record
+        self._open.setdefault(account.fingerprint, {})[session.id] = record
 
     # --- for the hosted pages ---------------------------------------------------------------
 
@@ -169,31 +97,26 @@ class CheckoutSessions:
             self._refresh(record)
         return record
 
-    @staticmethod
-    def account_context(ctx: Context, record: SessionRecord) -> Context:
-        """The page's request context acting for the account that owns the session."""
-        return dataclasses.replace(ctx, account=record.account)
-
-    def complete(self, record: SessionRecord, payment: dict[str, Any]) -> None:
+    def complete(self, record: SessionRecord, payment: Payment) -> None:
         """Mark an open session paid by `payment` and announce it."""
         session = record.session
-        session["status"] = "complete"
-        session["payment_status"] = "paid"
-        session["payment"] = payment["id"]
+        session.status = "complete"
+        session.payment_status = "paid"
+        session.payment = payment.id
         record.challenge = None
-        self._open.get(record.account.fingerprint, {}).pop(session["id"], None)
-        self.mock.emit(record.account, "checkout.session.completed", session)
+        self._open.get(record.account.fingerprint, {}).pop(session.id, None)
+        self.core.emit(record.account, "checkout.session.completed", session)
 
     # --- expiry -----------------------------------------------------------------------------
 
     def _refresh(self, record: SessionRecord) -> None:
         session = record.session
-        if session["status"] != "open" or record.account.now() < session["expires_at"]:
+        if session.status != "open" or record.account.now() < session.expires_at:
             return
-        session["status"] = "expired"
+        session.status = "expired"
         record.challenge = None
-        self._open.get(record.account.fingerprint, {}).pop(session["id"], None)
-        self.mock.emit(record.account, "checkout.session.expired", session)
+        self._open.get(record.account.fingerprint, {}).pop(session.id, None)
+        self.core.emit(record.account, "checkout.session.expired", session)
 
     def expire_due(self, account: Account) -> None:
         """Expire every open session of `account` whose time has passed (a clock listener)."""
@@ -228,115 +151,59 @@ class CheckoutSessions:
             self._sweeper = None
 
 
-def openapi_paths() -> tuple[dict[str, Any], dict[str, Any]]:
-    """This module's endpoints and schemas for the OpenAPI document (paths relative to /v1)."""
-    # The OpenAPI module's own helpers: the same headers and error responses as its paths.
-    from .openapi import (
-        AMOUNT,
-        CURRENCY_INPUT,
-        CURRENCY_OUTPUT,
-        _get,
-        _id_parameter,
-        _nullable,
-        _post,
+def create_session(ctx: Context, body: CheckoutSessionCreate) -> CheckoutSession:
+    account = ctx.owner
+    session_id = account.new_id("cs")
+    created = account.now()
+    session = CheckoutSession(
+        id=session_id,
+        url=f"{ctx.origin}/pay/{session_id}",
+        amount=body.amount,
+        currency=body.currency,
+        reference=body.reference,
+        success_url=body.success_url,
+        cancel_url=body.cancel_url,
+        expires_at=created + catalog.LIMITS.checkout_session_lifetime_seconds,
+        created=created,
     )
+    ctx.service(CheckoutSessions).add(account, session, body.description)
+    return session
 
-    limits = catalog.LIMITS
-    url = {
-        "type": "string",
-        "maxLength": limits.url_max_length,
-        "pattern": URL_PATTERN,
-        "description": "An absolute https URL; in test mode http://localhost and "
-        "http://127.0.0.1 (any port and path) too.",
-    }
-    schemas = {
-        "CheckoutSessionCreate": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["amount", "currency", "success_url", "cancel_url"],
-            "properties": {
-                "amount": AMOUNT,
-                "currency": CURRENCY_INPUT,
-                "success_url": url
-                | {
-                    "description": "Where the customer lands after paying, with "
-                    "`session_id=cs_...` added to the query. " + url["description"],
-                },
-                "cancel_url": url
-                | {
-                    "description": "Where the page's Cancel link leads. " + url["description"],
-                },
-                "reference": _nullable(
-                    {"type": "string", "maxLength": limits.reference_max_length}
-                ),
-                "description": _nullable(
-                    {"type": "string", "maxLength": limits.description_max_length}
-                )
-                | {"description": "Shown to the customer on the page (HTML-escaped)."},
-            },
-        },
-        "CheckoutSession": {
-            "type": "object",
-            "required": [
-                "id",
-                "object",
-                "url",
-                "status",
-                "payment_status",
-                "payment",
-                "amount",
-                "currency",
-                "reference",
-                "success_url",
-                "cancel_url",
-                "expires_at",
-                "created",
-            ],
-            "properties": {
-                "id": {"type": "string", "pattern": "^cs_[A-Za-z0-9]+$"},
-                "object": {"const": "checkout_session"},
-                "url": {
-                    "type": "string",
-                    "description": "The hosted payment page to send the customer's browser to.",
-                },
-                "status": {"type": "string", "enum": ["open", "complete", "expired"]},
-                "payment_status": {"type": "string", "enum": ["unpaid", "paid"]},
-                "payment": _nullable({"type": "string", "pattern": "^pay_"})
-                | {"description": "The succeeded payment once `status` is `complete`."},
-                "amount": AMOUNT,
-                "currency": CURRENCY_OUTPUT,
-                "reference": _nullable({"type": "string"}),
-                "success_url": {"type": "string"},
-                "cancel_url": {"type": "string"},
-                "expires_at": {
-                    "type": "integer",
-                    "description": f"`created` + {limits.checkout_session_lifetime_seconds} "
-                    "seconds of the account's clock.",
-                },
-                "created": {"type": "integer"},
-            },
-        },
-    }
-    paths = {
-        "/checkout/sessions": {
-            "post": _post(
-                "Create a checkout session",
-                "Starts a Hosted Payment Page: send the customer's browser to `url`. After "
-                "the redirect back, confirm with `GET /checkout/sessions/{id}`.",
-                "CheckoutSessionCreate",
-                201,
-                "CheckoutSession",
-                codes=("amount_invalid_for_currency",),
-            ),
-        },
-        "/checkout/sessions/{id}": {
-            "get": _get(
-                "Retrieve a checkout session",
-                "The session's current `status` (`open`, `complete`, `expired`) and, once "
-                "paid, its `payment`. A redirect proves nothing: check here.",
-                "CheckoutSession",
-                [_id_parameter("The checkout session id, `cs_...`.")],
-            )
-        },
-    }
-    return paths, schemas
+
+def retrieve_session(ctx: Context, _: None) -> CheckoutSession:
+    session_id = ctx.params["id"]
+    if session_id not in ctx.owner.checkout_sessions:
+        raise not_found("checkout session", session_id)
+    record = ctx.service(CheckoutSessions).find(session_id)
+    assert record is not None
+    return record.session
+
+
+ROUTES = [
+    Route(
+        "POST",
+        "/v1/checkout/sessions",
+        create_session,
+        operation_id="createCheckoutSession",
+        summary="Create a checkout session",
+        description="Starts a Hosted Payment Page: send the customer's browser to `url`. After "
+        "the redirect back, confirm with `GET /checkout/sessions/{id}`.",
+        tag="Checkout sessions",
+        request=CheckoutSessionCreate,
+        response=CheckoutSession,
+        status=201,
+        errors=("amount_invalid_for_currency",),
+    ),
+    Route(
+        "GET",
+        "/v1/checkout/sessions/{id}",
+        retrieve_session,
+        operation_id="retrieveCheckoutSession",
+        summary="Retrieve a checkout session",
+        description="The session's current `status` (`open`, `complete`, `expired`) and, once "
+        "paid, its `payment`. A redirect proves nothing: check here.",
+        tag="Checkout sessions",
+        response=CheckoutSession,
+        path_description="The checkout session id, `cs_...`.",
+    ),
+]

@@ -171,6 +171,7 @@ async def _serve(app: MockApp, args: argparse.Namespace, tls_files: tls.TlsFiles
     if all(server.started for server, _ in sockets):
         port = https_socket.getsockname()[1]
         host = _url_host(args.host)
+        app.public_origin = f"https://{host}:{port}"
         if http_port is not None:
             print(f"Plain HTTP on http://{host}:{http_port} answers 403 https_required", flush=True)
         print(f"Flowlix mock API listening on https://{host}:{port}/v1", flush=True)

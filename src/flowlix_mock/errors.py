@@ -1,30 +1,22 @@
-"""The one error type of the mock: it knows its HTTP status, type and code from the catalog."""
+"""The one error type of the mock, and the mapping of model validation failures onto it.
+
+A `FlowlixError` knows its HTTP status and type from the catalog. `from_validation` turns a
+pydantic `ValidationError` into the contract's `parameter_missing` / `parameter_unknown` /
+`parameter_invalid` with the dotted `param`, or into the business-rule code a model validator
+raised (its error type is the contract's code).
+"""
 
 from __future__ import annotations
 
-from . import catalog
+from typing import Any
 
-# Errors raised before a request runs: never stored under an idempotency key, so a corrected
-# retry with the same key runs normally (contract section 10).
-REJECTED_BEFORE_RUNNING = frozenset(
-    {
-        "invalid_json",
-        "unsupported_media_type",
-        "request_too_large",
-        "parameter_missing",
-        "parameter_unknown",
-        "parameter_invalid",
-        "amount_invalid_for_currency",
-        "idempotency_key_invalid",
-        "idempotency_key_reused",
-        "idempotency_key_in_use",
-        "method_not_allowed",
-    }
-)
+from pydantic import BaseModel, ValidationError
+
+from . import catalog
 
 
 class FlowlixError(Exception):
-    """An API error. Raise it anywhere in a handler; the app renders it in one place."""
+    """An API error. Raise it anywhere in a handler; the pipeline renders it in one place."""
 
     def __init__(
         self,
@@ -53,11 +45,11 @@ class FlowlixError(Exception):
         return (
             self.status < 500
             and self.status not in (401, 429)
-            and (self.code not in REJECTED_BEFORE_RUNNING)
+            and self.code not in catalog.NOT_STORED_CODES
         )
 
-    def body(self, request_id: str) -> dict:
-        """The error in the contract's shape."""
+    def body(self, request_id: str) -> dict[str, Any]:
+        """The error in the contract's shape (`models.Error`)."""
         return {
             "error": {
                 "type": self.type,
@@ -82,3 +74,61 @@ def invalid(param: str, why: str) -> FlowlixError:
 
 def not_found(kind: str, object_id: str, param: str | None = None) -> FlowlixError:
     return FlowlixError("resource_missing", f"No such {kind}: '{object_id}'.", param=param)
+
+
+def _param(error: Any) -> str:
+    loc = error["loc"]
+    field = (error.get("ctx") or {}).get("field")
+    if field is not None:
+        loc = (*loc, field)
+    return ".".join(str(part) for part in loc)
+
+
+def _first(errors: list[Any]) -> Any:
+    """The error a client should fix first, as the checks ran before: an unknown name before
+    anything else in its object, otherwise the fields in their declared order."""
+    unknown = [error for error in errors if error["type"] == "extra_forbidden"]
+    first = errors[0]
+    # the outermost unknown name whose object holds the first error
+    for error in sorted(unknown, key=lambda item: len(item["loc"])):
+        parent = error["loc"][:-1]
+        if first["loc"][: len(parent)] == parent:
+            return error
+    return first
+
+
+def _names_field(model: type[BaseModel], loc: tuple[Any, ...]) -> bool:
+    """Whether `loc` ends at a field of a model (not at a key of a dictionary or a list)."""
+    current: Any = model
+    for part in loc:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return False
+        field = current.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return False
+        current = field.annotation
+    return True
+
+
+def from_validation(error: ValidationError, model: type[BaseModel]) -> FlowlixError:
+    """The contract's error for the first problem of a failed validation of `model`.
+
+    Messages never quote the value sent: it may be a card number or a CVC.
+    """
+    found = _first(error.errors(include_url=False))
+    kind = found["type"]
+    param = _param(found)
+    if kind != "extra_forbidden" and found["input"] is None and _names_field(model, found["loc"]):
+        kind = "missing"  # `null` for a required field
+    if kind == "missing":
+        return missing(param)
+    if kind == "extra_forbidden":
+        return FlowlixError(
+            "parameter_unknown",
+            f"Unknown parameter: {param}. Check its spelling against the API reference.",
+            param=param,
+        )
+    if kind in catalog.ERROR_CODES_BY_CODE and kind != "parameter_invalid":
+        return FlowlixError(kind, found["msg"], param=param)
+    message = found["msg"]
+    return invalid(param, message[0].lower() + message[1:] + ("" if message.endswith(".") else "."))

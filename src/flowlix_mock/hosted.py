@@ -23,15 +23,15 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from html import escape
-from typing import TYPE_CHECKING, Any
 
-from . import api, catalog
-from .app import Response
+from pydantic import ValidationError
+
+from . import catalog
 from .checkout import Challenge, CheckoutSessions, SessionRecord, url_origin, with_session_id
 from .errors import FlowlixError
-
-if TYPE_CHECKING:
-    from .app import Context, MockApp
+from .models import CardInput
+from .payments import charge
+from .plumbing import Context, Response, Route
 
 log = logging.getLogger("flowlix_mock")
 
@@ -123,12 +123,12 @@ def _summary(record: SessionRecord) -> str:
     session = record.session
     rows = [
         '<div class="total"><dt>Amount</dt>'
-        f"<dd>{escape(catalog.format_amount(session['amount'], session['currency']))}</dd></div>"
+        f"<dd>{escape(catalog.format_amount(session.amount, session.currency))}</dd></div>"
     ]
     if record.description:
         rows.append(f"<div><dt>For</dt><dd>{escape(record.description)}</dd></div>")
-    if session["reference"]:
-        rows.append(f"<div><dt>Order</dt><dd>{escape(session['reference'])}</dd></div>")
+    if session.reference:
+        rows.append(f"<div><dt>Order</dt><dd>{escape(session.reference)}</dd></div>")
     return '<dl class="summary">' + "".join(rows) + "</dl>"
 
 
@@ -175,7 +175,7 @@ def _input(
 
 def _pay_content(record: SessionRecord, state: FormState) -> str:
     session = record.session
-    amount = escape(catalog.format_amount(session["amount"], session["currency"]))
+    amount = escape(catalog.format_amount(session.amount, session.currency))
     first_invalid = next(
         (name for name in ("card_number", "expiry", "cvc") if name in state.errors), None
     )
@@ -220,10 +220,10 @@ def _pay_content(record: SessionRecord, state: FormState) -> str:
         f"<h1>Pay {amount}</h1>\n{_summary(record)}\n"
         '<h2 id="card-details">Card details</h2>\n'
         f"{alert}"
-        f'<form method="post" action="/pay/{session["id"]}" aria-labelledby="card-details" '
+        f'<form method="post" action="/pay/{session.id}" aria-labelledby="card-details" '
         f"novalidate>\n{fields}\n"
         f'<button type="submit" class="primary">Pay {amount}</button>\n</form>\n'
-        f'<p class="cancel"><a href="/pay/{session["id"]}/cancel">Cancel</a> and return to '
+        f'<p class="cancel"><a href="/pay/{session.id}/cancel">Cancel</a> and return to '
         "the shop</p>"
     )
 
@@ -235,7 +235,7 @@ def _challenge_content(record: SessionRecord, token: str) -> str:
         f"{_summary(record)}\n"
         '<p class="notice">Your bank asks you to confirm this payment (3-D Secure). In test mode '
         "this page stands in for the bank: choose how the check ends.</p>\n"
-        f'<form method="post" action="/pay/{session["id"]}/3ds">\n'
+        f'<form method="post" action="/pay/{session.id}/3ds">\n'
         f'<input type="hidden" name="challenge" value="{escape(token, quote=True)}">\n'
         '<button type="submit" name="result" value="complete" class="primary">'
         "Complete authentication</button>\n"
@@ -246,16 +246,16 @@ def _challenge_content(record: SessionRecord, token: str) -> str:
 
 def _closed_content(record: SessionRecord) -> str:
     session = record.session
-    if session["status"] == "complete":
-        amount = escape(catalog.format_amount(session["amount"], session["currency"]))
-        back = escape(with_session_id(session["success_url"], session["id"]), quote=True)
+    if session.status == "complete":
+        amount = escape(catalog.format_amount(session.amount, session.currency))
+        back = escape(with_session_id(session.success_url, session.id), quote=True)
         return (
             "<h1>Payment complete</h1>\n"
             f"{_summary(record)}\n"
             f'<p class="notice">{amount} has been paid. Nothing more to do here.</p>\n'
             f'<a class="button primary" href="{back}">Return to the shop</a>'
         )
-    back = escape(session["cancel_url"], quote=True)
+    back = escape(session.cancel_url, quote=True)
     return (
         "<h1>This payment page has expired</h1>\n"
         f"{_summary(record)}\n"
@@ -291,12 +291,8 @@ def _safe(handler: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitabl
 class HostedPages:
     """The customer-facing pages of checkout sessions."""
 
-    def __init__(self, mock: MockApp, sessions: CheckoutSessions) -> None:
+    def __init__(self, sessions: CheckoutSessions) -> None:
         self.sessions = sessions
-        mock.router.add("GET", "/pay/{id}", _safe(self.show), kind="page")
-        mock.router.add("POST", "/pay/{id}", _safe(self.pay), kind="page")
-        mock.router.add("POST", "/pay/{id}/3ds", _safe(self.answer_challenge), kind="page")
-        mock.router.add("GET", "/pay/{id}/cancel", _safe(self.cancel), kind="page")
 
     # --- responses ----------------------------------------------------------------------------
 
@@ -304,7 +300,7 @@ class HostedPages:
     def _headers(record: SessionRecord | None) -> dict[str, str]:
         form_action = ["'self'"]
         if record is not None:
-            for url in (record.session["success_url"], record.session["cancel_url"]):
+            for url in (record.session.success_url, record.session.cancel_url):
                 origin = url_origin(url)
                 if origin not in form_action:
                     form_action.append(origin)
@@ -344,12 +340,12 @@ class HostedPages:
         )
 
     def _form(self, status: int, record: SessionRecord, state: FormState) -> Response:
-        amount = catalog.format_amount(record.session["amount"], record.session["currency"])
+        amount = catalog.format_amount(record.session.amount, record.session.currency)
         return self.html(status, _document(f"Pay {amount}", _pay_content(record, state)), record)
 
     def _closed(self, status: int, record: SessionRecord) -> Response:
         title = (
-            "Payment complete" if record.session["status"] == "complete" else "Payment page expired"
+            "Payment complete" if record.session.status == "complete" else "Payment page expired"
         )
         return self.html(status, _document(title, _closed_content(record)), record)
 
@@ -359,7 +355,7 @@ class HostedPages:
         record = self.sessions.find(ctx.params["id"])
         if record is None:
             return self._not_found()
-        if record.session["status"] != "open":
+        if record.session.status != "open":
             return self._closed(200, record)
         return self._form(200, record, FormState())
 
@@ -367,38 +363,37 @@ class HostedPages:
         record = self.sessions.find(ctx.params["id"])
         if record is None:
             return self._not_found()
-        return self.redirect(record.session["cancel_url"], record)
+        return self.redirect(record.session.cancel_url, record)
 
     async def pay(self, ctx: Context) -> Response:
         record = self.sessions.find(ctx.params["id"])
         if record is None:
             return self._not_found()
-        if record.session["status"] != "open":
+        if record.session.status != "open":
             # A second submit of a paid session (back button, double click) charges nothing.
             return self._closed(409, record)
         form = ctx.form or {}
         state = FormState(expiry=form.get("expiry", "").strip()[:7])
-        account_ctx = self.sessions.account_context(ctx, record)
         card = self._read_card(form, state, record.account.now())
         if card is None:
             return self._form(422, record, state)
-        test_card = catalog.TEST_CARDS_BY_NUMBER.get(card["number"])
+        test_card = catalog.TEST_CARDS_BY_NUMBER.get(card.number)
         if test_card is not None and test_card.hosted_page is not None:
             token = secrets.token_urlsafe(24)
             record.challenge = Challenge(token, card)
-            amount = catalog.format_amount(record.session["amount"], record.session["currency"])
+            amount = catalog.format_amount(record.session.amount, record.session.currency)
             return self.html(
                 200,
                 _document(f"Confirm {amount}", _challenge_content(record, token)),
                 record,
             )
-        return self._charge(account_ctx, record, card, state, authenticated=False)
+        return self._charge(ctx, record, card, state, authenticated=False)
 
     async def answer_challenge(self, ctx: Context) -> Response:
         record = self.sessions.find(ctx.params["id"])
         if record is None:
             return self._not_found()
-        if record.session["status"] != "open":
+        if record.session.status != "open":
             return self._closed(409, record)
         form = ctx.form or {}
         challenge = record.challenge
@@ -409,41 +404,36 @@ class HostedPages:
             )
             return self._form(400, record, state)
         record.challenge = None  # one use: a replayed answer finds nothing
-        account_ctx = self.sessions.account_context(ctx, record)
-        expiry = f"{challenge.card['exp_month']:02d}/{challenge.card['exp_year'] % 100:02d}"
+        expiry = f"{challenge.card.exp_month:02d}/{challenge.card.exp_year % 100:02d}"
         state = FormState(expiry=expiry)
         authenticated = form.get("result") == "complete"
-        return self._charge(account_ctx, record, challenge.card, state, authenticated=authenticated)
+        return self._charge(ctx, record, challenge.card, state, authenticated=authenticated)
 
     # --- payment ------------------------------------------------------------------------------
 
     def _charge(
         self,
-        account_ctx: Context,
+        ctx: Context,
         record: SessionRecord,
-        card: dict[str, Any],
+        card: CardInput,
         state: FormState,
         *,
         authenticated: bool,
     ) -> Response:
         session = record.session
         try:
-            payment = api.charge(
-                account_ctx,
-                amount=session["amount"],
-                currency=session["currency"],
+            payment = charge(
+                ctx.core,
+                record.account,
+                amount=session.amount,
+                currency=session.currency,
                 card=card,
-                reference=session["reference"],
+                reference=session.reference,
                 description=record.description,
-                metadata={"checkout_session": session["id"]},
+                metadata={"checkout_session": session.id},
                 authenticated=authenticated,
             )
         except FlowlixError as error:
-            if error.code == "invalid_number":
-                state.errors["card_number"] = (
-                    "This card number is not valid. Check it and try again."
-                )
-                return self._form(422, record, state)
             if error.code == "expired_card" and error.decline_code is None:
                 state.errors["expiry"] = (
                     "This card has expired. Check the date or use another card."
@@ -452,10 +442,10 @@ class HostedPages:
             state.alert = catalog.customer_message(error.decline_code)
             return self._form(402, record, state)
         self.sessions.complete(record, payment)
-        return self.redirect(with_session_id(session["success_url"], session["id"]), record)
+        return self.redirect(with_session_id(session.success_url, session.id), record)
 
     @staticmethod
-    def _read_card(form: dict[str, str], state: FormState, now: int) -> dict[str, Any] | None:
+    def _read_card(form: dict[str, str], state: FormState, now: int) -> CardInput | None:
         """The card from the form, or None with a message next to each field that is wrong."""
         number = CARD_SEPARATORS.sub("", form.get("card_number", ""))
         expiry = form.get("expiry", "")
@@ -502,17 +492,39 @@ class HostedPages:
         if errors:
             return None
         try:
-            return api.parse_card(
+            return CardInput.model_validate(
                 {"number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": cvc}
             )
-        except FlowlixError as error:  # the API's own rules, in case they are stricter
-            field_for_param = {
-                "card.number": "card_number",
-                "card.exp_month": "expiry",
-                "card.exp_year": "expiry",
-                "card.cvc": "cvc",
-            }
-            errors[field_for_param.get(error.param or "", "card_number")] = (
-                "Check this value and try again."
-            )
+        except ValidationError as error:  # the API's own rules: the Luhn check, and any stricter
+            problem = error.errors(include_url=False, include_input=False)[0]
+            if problem["type"] == "invalid_number":
+                errors["card_number"] = "This card number is not valid. Check it and try again."
+                return None
+            field_for_param = {"number": "card_number", "exp_month": "expiry", "cvc": "cvc"}
+            place = (problem.get("ctx") or {}).get("field") or problem["loc"][-1:][0]
+            errors[field_for_param.get(str(place), "expiry")] = "Check this value and try again."
             return None
+
+
+async def _show(ctx: Context) -> Response:
+    return await HostedPages(ctx.service(CheckoutSessions)).show(ctx)
+
+
+async def _pay(ctx: Context) -> Response:
+    return await HostedPages(ctx.service(CheckoutSessions)).pay(ctx)
+
+
+async def _answer_challenge(ctx: Context) -> Response:
+    return await HostedPages(ctx.service(CheckoutSessions)).answer_challenge(ctx)
+
+
+async def _cancel(ctx: Context) -> Response:
+    return await HostedPages(ctx.service(CheckoutSessions)).cancel(ctx)
+
+
+ROUTES = [
+    Route("GET", "/pay/{id}", _safe(_show), kind="page", summary="The payment form"),
+    Route("POST", "/pay/{id}", _safe(_pay), kind="page", summary="The form's submit"),
+    Route("POST", "/pay/{id}/3ds", _safe(_answer_challenge), kind="page", summary="3-D Secure"),
+    Route("GET", "/pay/{id}/cancel", _safe(_cancel), kind="page", summary="Cancel"),
+]

@@ -13,7 +13,8 @@ import secrets
 import string
 import time
 from dataclasses import dataclass, field
-from typing import Any
+
+from .models import CheckoutSession, Event, Payment, Refund, WebhookEndpoint
 
 ALPHANUMERIC = string.ascii_letters + string.digits
 SEEDED_EPOCH = 1767225600  # 2026-01-01T00:00:00Z: where a seeded account's clock starts
@@ -35,11 +36,11 @@ class Account:
     fingerprint: str
     seed: str | None
     clock_offset: int = 0
-    payments: dict[str, dict[str, Any]] = field(default_factory=dict)
-    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
-    checkout_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
-    webhook_endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
-    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    payments: dict[str, Payment] = field(default_factory=dict)
+    refunds: dict[str, Refund] = field(default_factory=dict)
+    checkout_sessions: dict[str, CheckoutSession] = field(default_factory=dict)
+    webhook_endpoints: dict[str, WebhookEndpoint] = field(default_factory=dict)
+    events: dict[str, Event] = field(default_factory=dict)
     _random: random.Random | None = None
 
     def __post_init__(self) -> None:

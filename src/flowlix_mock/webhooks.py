@@ -15,7 +15,6 @@ import base64
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
 import random
 import secrets
@@ -23,24 +22,29 @@ import ssl
 import string
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import __version__, api, catalog, validation
-from .checkout import validate_url
-from .errors import invalid, missing, not_found
+from pydantic import BaseModel
 
-if TYPE_CHECKING:
-    import httpx
-
-    from .app import Context, MockApp
-    from .storage import Account
+from . import __version__, catalog
+from .errors import not_found
+from .models import (
+    Event,
+    EventData,
+    EventList,
+    EventListQuery,
+    ListQuery,
+    WebhookEndpoint,
+    WebhookEndpointCreate,
+    WebhookEndpointDeleted,
+    WebhookEndpointList,
+    WebhookEndpointWithSecret,
+)
+from .plumbing import Context, Core, Route, encode, paginate
+from .storage import Account
 
 log = logging.getLogger("flowlix_mock.webhooks")
 
-EVENT_TYPES = tuple(name for name, _ in catalog.EVENT_TYPES)
-ENDPOINT_PARAMS = ("url", "events")
-LIST_PARAMS = ("limit", "starting_after")
-EVENT_LIST_PARAMS = ("type", "limit", "starting_after")
 SECRET_BYTES = 24
 MAX_PENDING_DELIVERIES = 10_000  # queued, waiting to retry or in flight, across all accounts
 WORKERS = 8  # concurrent deliveries: one hanging receiver cannot hold up the others
@@ -65,13 +69,13 @@ def _http_error() -> type[Exception]:
     return httpx.HTTPError
 
 
-def _snapshot(data: dict[str, Any]) -> dict[str, Any]:
+def _snapshot(data: BaseModel) -> Any:
     """A copy that later changes to the object (a refund to a payment) cannot rewrite.
 
-    API objects nest one level at most (`card`, `metadata`), so copying those dicts is enough
-    and much cheaper than a deep copy on every event.
+    Only top-level fields of API objects ever change (`amount_refunded`, `status`), so a
+    shallow copy is enough and much cheaper than a deep copy on every event.
     """
-    return {key: dict(value) if isinstance(value, dict) else value for key, value in data.items()}
+    return data.model_copy()
 
 
 @dataclass
@@ -86,15 +90,15 @@ class Delivery:
 
 
 class Webhooks:
-    """The webhook endpoints and events API, the event log, and the delivery workers."""
+    """The webhook endpoints' secrets, the event log, and the delivery workers (a service)."""
 
-    def __init__(self, mock: MockApp, retry_schedule: tuple[float, ...] | None = None) -> None:
+    def __init__(self, core: Core, retry_schedule: tuple[float, ...] | None = None) -> None:
         self.retry_schedule = tuple(
             catalog.LIMITS.webhook_retry_schedule_seconds
             if retry_schedule is None
             else retry_schedule
         )
-        self._secrets: dict[str, str] = {}  # endpoint id -> secret (never in a listing)
+        self.secrets: dict[str, str] = {}  # endpoint id -> secret (never in a listing)
         # Event ids come from their own per-account stream, so recording events does not shift
         # the seeded ids of payments and refunds that documented output shows.
         self._event_ids: dict[str, random.Random] = {}
@@ -102,81 +106,31 @@ class Webhooks:
         self._workers: list[asyncio.Task] = []
         self._retry_timers: set[asyncio.TimerHandle] = set()
         self._pending = 0
-        self._client: httpx.AsyncClient | None = None
-        mock.router.add("POST", "/v1/webhook_endpoints", self.create_endpoint)
-        mock.router.add("GET", "/v1/webhook_endpoints", self.list_endpoints)
-        mock.router.add("DELETE", "/v1/webhook_endpoints/{id}", self.delete_endpoint)
-        mock.router.add("GET", "/v1/events", self.list_events)
-        mock.event_listeners.append(self.record)
-        mock.startup_hooks.append(self.start)
-        mock.shutdown_hooks.append(self.stop)
-
-    # --- API handlers -----------------------------------------------------------------------
-
-    def create_endpoint(self, ctx: Context) -> tuple[int, dict[str, Any]]:
-        body = validation.object_body(ctx.body)
-        validation.no_unknown(body, ENDPOINT_PARAMS)
-        url = validate_url(body, "url")
-        events = body.get("events")
-        if events is None:
-            raise missing("events")
-        allowed = ", ".join(EVENT_TYPES)
-        if not isinstance(events, list) or not events:
-            raise invalid("events", f"must be a non-empty list of event types: {allowed}.")
-        for index, event_type in enumerate(events):
-            if event_type not in EVENT_TYPES:
-                raise invalid(f"events.{index}", f"must be one of {allowed}.")
-        account = ctx.account
-        endpoint = {
-            "id": account.new_id("we"),
-            "object": "webhook_endpoint",
-            "url": url,
-            "events": list(dict.fromkeys(events)),
-            "created": account.now(),
-        }
-        secret = new_secret()
-        account.webhook_endpoints[endpoint["id"]] = endpoint
-        self._secrets[endpoint["id"]] = secret
-        return 201, endpoint | {"secret": secret}
-
-    def list_endpoints(self, ctx: Context) -> tuple[int, dict[str, Any]]:
-        validation.no_unknown(ctx.query, LIST_PARAMS)
-        return 200, api.paginate(ctx, ctx.account.webhook_endpoints, "webhook endpoint", {})
-
-    def delete_endpoint(self, ctx: Context) -> tuple[int, dict[str, Any]]:
-        endpoint_id = ctx.params["id"]
-        if ctx.account.webhook_endpoints.pop(endpoint_id, None) is None:
-            raise not_found("webhook endpoint", endpoint_id)
-        self._secrets.pop(endpoint_id, None)  # queued deliveries and retries to it are dropped
-        return 200, {"id": endpoint_id, "object": "webhook_endpoint", "deleted": True}
-
-    def list_events(self, ctx: Context) -> tuple[int, dict[str, Any]]:
-        validation.no_unknown(ctx.query, EVENT_LIST_PARAMS)
-        filters: dict[str, Any] = {}
-        if "type" in ctx.query:
-            filters["type"] = validation.choice(ctx.query, "type", EVENT_TYPES)
-        return 200, api.paginate(ctx, ctx.account.events, "event", filters)
+        self._client: Any = None  # an httpx.AsyncClient once deliveries start
+        core.services[Webhooks] = self
+        core.event_listeners.append(self.record)
+        core.startup_hooks.append(self.start)
+        core.shutdown_hooks.append(self.stop)
 
     # --- the event log ------------------------------------------------------------------------
 
-    def record(self, account: Account, event_type: str, data: dict[str, Any]) -> None:
+    def record(self, account: Account, event_type: str, data: BaseModel) -> None:
         """An event listener: keep the event and queue one delivery per subscribed endpoint."""
-        event = {
-            "id": self._new_event_id(account),
-            "object": "event",
-            "type": event_type,
-            "created": account.now(),
+        event = Event(
+            id=self._new_event_id(account),
+            type=event_type,
+            created=account.now(),
             # A snapshot: later changes (a refund to a payment) do not rewrite history.
-            "data": {"object": _snapshot(data)},
-        }
-        account.events[event["id"]] = event
+            data=EventData(object=_snapshot(data)),
+        )
+        account.events[event.id] = event
         body: bytes | None = None
         for endpoint in account.webhook_endpoints.values():
-            if event_type not in endpoint["events"]:
+            if event_type not in endpoint.events:
                 continue
             if body is None:
-                body = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
-            self._enqueue(Delivery(account, endpoint["id"], event["id"], body))
+                body = encode(event)
+            self._enqueue(Delivery(account, endpoint.id, event.id, body))
 
     def _new_event_id(self, account: Account) -> str:
         generator = self._event_ids.get(account.fingerprint)
@@ -276,7 +230,7 @@ class Webhooks:
 
     async def _attempt(self, delivery: Delivery) -> None:
         endpoint = delivery.account.webhook_endpoints.get(delivery.endpoint_id)
-        secret = self._secrets.get(delivery.endpoint_id)
+        secret = self.secrets.get(delivery.endpoint_id)
         if endpoint is None or secret is None or self._client is None:  # endpoint deleted
             self._pending -= 1
             return
@@ -294,7 +248,7 @@ class Webhooks:
         try:
             async with asyncio.timeout(catalog.LIMITS.webhook_timeout_seconds):
                 async with self._client.stream(
-                    "POST", endpoint["url"], content=delivery.body, headers=headers
+                    "POST", endpoint.url, content=delivery.body, headers=headers
                 ) as response:
                     status = response.status_code
             delivered = 200 <= status < 300
@@ -308,7 +262,7 @@ class Webhooks:
                 "webhook %s %s -> %s %s (attempt %d of %d)",
                 delivery.event_id,
                 delivery.endpoint_id,
-                endpoint["url"],
+                endpoint.url,
                 outcome,
                 number,
                 attempts,
@@ -321,7 +275,7 @@ class Webhooks:
                 "webhook %s %s -> %s failed: %s (attempt %d of %d), retrying in %gs",
                 delivery.event_id,
                 delivery.endpoint_id,
-                endpoint["url"],
+                endpoint.url,
                 outcome,
                 number,
                 attempts,
@@ -335,152 +289,91 @@ class Webhooks:
             "listed at GET /v1/events",
             delivery.event_id,
             delivery.endpoint_id,
-            endpoint["url"],
+            endpoint.url,
             outcome,
             number,
             attempts,
         )
 
 
-def openapi_paths() -> tuple[dict[str, Any], dict[str, Any]]:
-    """This module's endpoints and schemas for the OpenAPI document (paths relative to /v1)."""
-    # The OpenAPI module's own helpers: the same headers and error responses as its paths.
-    from .checkout import URL_PATTERN
-    from .openapi import _get, _id_parameter, _list_of, _post, _ref, _responses
-
-    limits = catalog.LIMITS
-    list_parameters = [
-        {
-            "name": "limit",
-            "in": "query",
-            "schema": {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": limits.list_limit_max,
-                "default": limits.list_limit_default,
-            },
-        },
-        {"name": "starting_after", "in": "query", "schema": {"type": "string"}},
-    ]
-    event_type = {"type": "string", "enum": list(EVENT_TYPES)}
-    endpoint_properties = {
-        "id": {"type": "string", "pattern": "^we_[A-Za-z0-9]+$"},
-        "object": {"const": "webhook_endpoint"},
-        "url": {"type": "string"},
-        "events": {"type": "array", "items": event_type, "minItems": 1},
-        "created": {"type": "integer"},
-    }
-    schemas = {
-        "WebhookEndpointCreate": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["url", "events"],
-            "properties": {
-                "url": {
-                    "type": "string",
-                    "maxLength": limits.url_max_length,
-                    "pattern": URL_PATTERN,
-                    "description": "Where events are POSTed: an absolute https URL; in test "
-                    "mode http://localhost and http://127.0.0.1 too.",
-                },
-                "events": {"type": "array", "items": event_type, "minItems": 1},
-            },
-        },
-        "WebhookEndpoint": {
-            "type": "object",
-            "required": list(endpoint_properties),
-            "properties": endpoint_properties,
-        },
-        "WebhookEndpointWithSecret": {
-            "type": "object",
-            "required": [*endpoint_properties, "secret"],
-            "properties": endpoint_properties
-            | {
-                "secret": {
-                    "type": "string",
-                    "pattern": "^whsec_[A-Za-z0-9+/]+={0,2}$",
-                    "description": "The signing secret, shown only in this response.",
-                }
-            },
-        },
-        "WebhookEndpointList": _list_of("WebhookEndpoint"),
-        "WebhookEndpointDeleted": {
-            "type": "object",
-            "required": ["id", "object", "deleted"],
-            "properties": {
-                "id": {"type": "string", "pattern": "^we_"},
-                "object": {"const": "webhook_endpoint"},
-                "deleted": {"const": True},
-            },
-        },
-        "Event": {
-            "type": "object",
-            "required": ["id", "object", "type", "created", "data"],
-            "properties": {
-                "id": {"type": "string", "pattern": "^evt_[A-Za-z0-9]+$"},
-                "object": {"const": "event"},
-                "type": event_type,
-                "created": {"type": "integer"},
-                "data": {
-                    "type": "object",
-                    "required": ["object"],
-                    "properties": {
-                        "object": {
-                            "description": "The payment, refund or checkout session as it "
-                            "was when the event happened.",
-                            "anyOf": [_ref("Payment"), _ref("Refund"), _ref("CheckoutSession")],
-                        }
-                    },
-                },
-            },
-        },
-        "EventList": _list_of("Event"),
-    }
-    paths = {
-        "/webhook_endpoints": {
-            "post": _post(
-                "Create a webhook endpoint",
-                "Events of the listed types are POSTed to `url`, signed per Standard Webhooks. "
-                "The response carries the signing `secret`, the only time it is shown.",
-                "WebhookEndpointCreate",
-                201,
-                "WebhookEndpointWithSecret",
-            ),
-            "get": _get(
-                "List webhook endpoints",
-                "Newest first, without secrets.",
-                "WebhookEndpointList",
-                list_parameters,
-            ),
-        },
-        "/webhook_endpoints/{id}": {
-            "delete": {
-                "summary": "Delete a webhook endpoint",
-                "description": "Stops deliveries to it, including pending retries.",
-                "parameters": [
-                    _id_parameter("The webhook endpoint id, `we_...`."),
-                    {"$ref": "#/components/parameters/FlowlixSimulate"},
-                ],
-                "responses": _responses(200, "WebhookEndpointDeleted"),
-            }
-        },
-        "/events": {
-            "get": _get(
-                "List events",
-                "Newest first: every event of the account, delivered or not, to reconcile "
-                "what a receiver missed.",
-                "EventList",
-                [{"name": "type", "in": "query", "schema": event_type}, *list_parameters],
-            )
-        },
-    }
-    return paths, schemas
+def create_endpoint(ctx: Context, body: WebhookEndpointCreate) -> WebhookEndpointWithSecret:
+    account = ctx.owner
+    endpoint = WebhookEndpoint(
+        id=account.new_id("we"),
+        url=body.url,
+        events=list(dict.fromkeys(body.events)),
+        created=account.now(),
+    )
+    secret = new_secret()
+    account.webhook_endpoints[endpoint.id] = endpoint
+    ctx.service(Webhooks).secrets[endpoint.id] = secret
+    return WebhookEndpointWithSecret(**dict(endpoint), secret=secret)
 
 
-def hosted_and_webhook_paths() -> tuple[dict[str, Any], dict[str, Any]]:
-    """Checkout session and webhook endpoints for the OpenAPI document: `(paths, schemas)`."""
-    from .checkout import openapi_paths as checkout_openapi_paths
+def list_endpoints(ctx: Context, query: ListQuery) -> WebhookEndpointList:
+    endpoints = ctx.owner.webhook_endpoints
+    return paginate(endpoints, WebhookEndpointList, "webhook endpoint", query, {})
 
-    checkout_paths, checkout_schemas = checkout_openapi_paths()
-    webhook_paths, webhook_schemas = openapi_paths()
-    return checkout_paths | webhook_paths, checkout_schemas | webhook_schemas
+
+def delete_endpoint(ctx: Context, _: None) -> WebhookEndpointDeleted:
+    endpoint_id = ctx.params["id"]
+    if ctx.owner.webhook_endpoints.pop(endpoint_id, None) is None:
+        raise not_found("webhook endpoint", endpoint_id)
+    ctx.service(Webhooks).secrets.pop(endpoint_id, None)  # queued deliveries to it are dropped
+    return WebhookEndpointDeleted(id=endpoint_id)
+
+
+def list_events(ctx: Context, query: EventListQuery) -> EventList:
+    filters = {} if query.type is None else {"type": query.type}
+    return paginate(ctx.owner.events, EventList, "event", query, filters)
+
+
+ROUTES = [
+    Route(
+        "POST",
+        "/v1/webhook_endpoints",
+        create_endpoint,
+        operation_id="createWebhookEndpoint",
+        summary="Create a webhook endpoint",
+        description="Events of the listed types are POSTed to `url`, signed per Standard "
+        "Webhooks. The response carries the signing `secret`, the only time it is shown.",
+        tag="Webhooks",
+        request=WebhookEndpointCreate,
+        response=WebhookEndpointWithSecret,
+        status=201,
+    ),
+    Route(
+        "GET",
+        "/v1/webhook_endpoints",
+        list_endpoints,
+        operation_id="listWebhookEndpoints",
+        summary="List webhook endpoints",
+        description="Newest first, without secrets.",
+        tag="Webhooks",
+        query=ListQuery,
+        response=WebhookEndpointList,
+    ),
+    Route(
+        "DELETE",
+        "/v1/webhook_endpoints/{id}",
+        delete_endpoint,
+        operation_id="deleteWebhookEndpoint",
+        summary="Delete a webhook endpoint",
+        description="Stops deliveries to it, including pending retries.",
+        tag="Webhooks",
+        response=WebhookEndpointDeleted,
+        path_description="The webhook endpoint id, `we_...`.",
+    ),
+    Route(
+        "GET",
+        "/v1/events",
+        list_events,
+        operation_id="listEvents",
+        summary="List events",
+        description="Newest first: every event of the account, delivered or not, to reconcile "
+        "what a receiver missed.",
+        tag="Webhooks",
+        query=EventListQuery,
+        response=EventList,
+    ),
+]

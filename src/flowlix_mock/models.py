@@ -1,0 +1,422 @@
+"""Every request and response body of the API as a typed model: the one source of their shapes.
+
+The request pipeline validates each body and query with these models (pydantic, strict mode:
+`4999.0`, `"4999"` and `true` are not amounts), the OpenAPI document is generated from them, and
+the docs' endpoint table from that document. Business rules that belong to a body (three-decimal
+amounts, the CVC length of a brand, the Luhn check) are validators here that raise the
+contract's error code as the error's type; `errors.from_validation` turns a validation failure
+into the contract's 400 (or 402) with the dotted `param`.
+
+Only the catalog is imported: the models know nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from . import catalog
+
+LIMITS = catalog.LIMITS
+
+# --- shared field types -------------------------------------------------------------------------
+
+Amount = Annotated[
+    int,
+    Field(
+        ge=LIMITS.amount_min,
+        le=LIMITS.amount_max,
+        description="Minor units: 4999 is 49.99 EUR. Three-decimal currencies: a multiple of 10.",
+    ),
+]
+
+CurrencyCode = Literal[catalog.CURRENCY_CODES]  # type: ignore[valid-type]
+"""A currency as responses carry it: upper case."""
+
+
+def _currency(value: str) -> str:
+    found = catalog.CURRENCIES_BY_CODE.get(value.upper())
+    if found is None:
+        raise PydanticCustomError(
+            "parameter_invalid",
+            "must be a supported ISO 4217 currency code: {codes}.",
+            {"codes": ", ".join(catalog.CURRENCY_CODES)},
+        )
+    return found.code
+
+
+CurrencyInput = Annotated[
+    str,
+    AfterValidator(_currency),
+    # The contract's "either case" is a case-insensitive pattern in the document (an enum of
+    # both cases lists every code twice, which generators reject): the document and the
+    # validator above accept exactly the same strings.
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": catalog.CURRENCY_PATTERN,
+            "description": "ISO 4217, any letter case (`eur` is `EUR`); responses use upper "
+            "case. One of " + ", ".join(catalog.CURRENCY_CODES) + ".",
+        }
+    ),
+]
+
+
+def _url(value: str) -> str:
+    if catalog.URL_REGEX.fullmatch(value) is None:
+        raise PydanticCustomError("parameter_invalid", catalog.URL_RULE)
+    return value
+
+
+MerchantUrl = Annotated[
+    str,
+    Field(max_length=LIMITS.url_max_length),
+    AfterValidator(_url),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": LIMITS.url_max_length,
+            "pattern": catalog.URL_PATTERN,
+            "description": "An absolute https URL; in test mode http://localhost and "
+            "http://127.0.0.1 (any port and path) too.",
+        }
+    ),
+]
+
+
+def _ascii_integer(value: Any) -> Any:
+    """A query value such as `"10"` as an int; anything else is left for the strict check."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return value
+
+
+ListLimit = Annotated[
+    int,
+    Field(ge=1, le=LIMITS.list_limit_max, description="How many objects per page."),
+    BeforeValidator(_ascii_integer),  # last, so it runs first: "10" in a query is 10
+]
+Reference = Annotated[
+    str, Field(max_length=LIMITS.reference_max_length, description="The merchant's order id.")
+]
+Description = Annotated[str, Field(max_length=LIMITS.description_max_length)]
+Metadata = Annotated[
+    dict[
+        Annotated[str, Field(max_length=LIMITS.metadata_key_max_length)],
+        Annotated[str, Field(max_length=LIMITS.metadata_value_max_length)],
+    ],
+    Field(max_length=LIMITS.metadata_max_keys),
+]
+PaymentStatus = Literal[catalog.PAYMENT_STATUSES]  # type: ignore[valid-type]
+RefundReason = Literal[catalog.REFUND_REASONS]  # type: ignore[valid-type]
+EventType = Literal[catalog.EVENT_TYPE_NAMES]  # type: ignore[valid-type]
+CardBrand = Literal[catalog.CARD_BRANDS]  # type: ignore[valid-type]
+DeclineCodeName = Literal[catalog.DECLINE_CODE_NAMES]  # type: ignore[valid-type]
+Timestamp = Annotated[int, Field(description="Unix seconds of the account's clock.")]
+
+
+def _id(prefix: str) -> Any:
+    return Field(pattern=f"^{prefix}_[A-Za-z0-9]+$")
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+class RequestModel(BaseModel):
+    """A request body or query: strict types and no unknown names. `null` for a required name
+    is the same as leaving it out (`errors.from_validation` reports it as missing)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+_AMEX_CVC = catalog.cvc_length("amex")
+_OTHER_CVC = catalog.cvc_length("visa")
+
+
+class CardInput(RequestModel):
+    # The CVC length per brand, in the document as well as in the validator below.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {
+                "properties": {"number": {"pattern": f"^({'|'.join(catalog.AMEX_PREFIXES)})"}},
+            },
+            "then": {"properties": {"cvc": {"pattern": f"^[0-9]{{{_AMEX_CVC}}}$"}}},
+            "else": {"properties": {"cvc": {"pattern": f"^[0-9]{{{_OTHER_CVC}}}$"}}},
+        }
+    )
+
+    number: Annotated[
+        str,
+        Field(
+            pattern=f"^[0-9]{{{catalog.CARD_NUMBER_LENGTHS[0]},{catalog.CARD_NUMBER_LENGTHS[1]}}}$",
+            description="The card number, digits only.",
+        ),
+    ]
+    exp_month: Annotated[int, Field(ge=1, le=12)]
+    exp_year: Annotated[int, Field(ge=1000, le=9999, description="Four digits.")]
+    cvc: Annotated[
+        str,
+        Field(
+            pattern="^[0-9]{3,4}$",
+            description=f"{_AMEX_CVC} digits for American Express, {_OTHER_CVC} for other brands.",
+        ),
+    ]
+
+    @property
+    def brand(self) -> str:
+        return catalog.card_brand(self.number)
+
+    @model_validator(mode="after")
+    def _brand_rules(self) -> CardInput:
+        expected = catalog.cvc_length(self.brand)
+        if len(self.cvc) != expected:
+            raise PydanticCustomError(
+                "parameter_invalid",
+                "must be {expected} digits for this card.",
+                {"expected": expected, "field": "cvc"},
+            )
+        if not catalog.luhn_valid(self.number):
+            raise PydanticCustomError(
+                "invalid_number",
+                "The card number is not a valid card number.",
+                {"field": "number"},
+            )
+        return self
+
+
+def _fits_currency(amount: int, currency: str) -> None:
+    step = catalog.CURRENCIES_BY_CODE[currency].minor_unit_step
+    if amount % step:
+        raise PydanticCustomError(
+            "amount_invalid_for_currency",
+            "{currency} has three decimals and settles in steps of {step} minor units: the "
+            "amount must end in 0.",
+            {"currency": currency, "step": step, "field": "amount"},
+        )
+
+
+class PaymentCreate(RequestModel):
+    amount: Amount
+    currency: CurrencyInput
+    card: CardInput
+    reference: Reference | None = None
+    description: Description | None = None
+    metadata: Metadata | None = None
+
+    @model_validator(mode="after")
+    def _amount_fits_currency(self) -> PaymentCreate:
+        _fits_currency(self.amount, self.currency)
+        return self
+
+
+class RefundCreate(RequestModel):
+    payment: Annotated[str, Field(min_length=1, max_length=255, description="The payment id.")]
+    amount: Annotated[Amount | None, Field(description="Defaults to what is left.")] = None
+    reason: RefundReason | None = None
+
+
+class CheckoutSessionCreate(RequestModel):
+    amount: Amount
+    currency: CurrencyInput
+    success_url: Annotated[
+        MerchantUrl,
+        Field(description="Where the customer lands after paying, `session_id=cs_...` added."),
+    ]
+    cancel_url: Annotated[MerchantUrl, Field(description="Where the page's Cancel link leads.")]
+    reference: Reference | None = None
+    description: Annotated[
+        Description | None, Field(description="Shown to the customer on the page (HTML-escaped).")
+    ] = None
+
+    @model_validator(mode="after")
+    def _amount_fits_currency(self) -> CheckoutSessionCreate:
+        _fits_currency(self.amount, self.currency)
+        return self
+
+
+class WebhookEndpointCreate(RequestModel):
+    url: Annotated[MerchantUrl, Field(description="Where events are POSTed.")]
+    events: Annotated[list[EventType], Field(min_length=1)]
+
+
+class ClockAdvance(RequestModel):
+    seconds: Annotated[int, Field(ge=1, le=LIMITS.clock_advance_max_seconds)]
+
+
+class ListQuery(RequestModel):
+    limit: ListLimit = LIMITS.list_limit_default
+    starting_after: Annotated[str | None, Field(description="An object id: the page after it.")] = (
+        None
+    )
+
+
+class PaymentListQuery(ListQuery):
+    reference: Annotated[str | None, Field(description="Only payments of this order.")] = None
+    status: PaymentStatus | None = None
+
+
+class EventListQuery(ListQuery):
+    type: EventType | None = None
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+class ResponseModel(BaseModel):
+    """An API object. Built by the mock itself, so construction validates nothing strictly."""
+
+    model_config = ConfigDict(
+        revalidate_instances="never", json_schema_serialization_defaults_required=True
+    )
+
+
+class PaymentCard(ResponseModel):
+    brand: CardBrand
+    last4: Annotated[str, Field(pattern="^[0-9]{4}$")]
+    exp_month: Annotated[int, Field(ge=1, le=12)]
+    exp_year: Annotated[int, Field(ge=1000, le=9999)]
+
+
+class Payment(ResponseModel):
+    id: Annotated[str, _id("pay")]
+    object: Literal["payment"] = "payment"
+    amount: Amount
+    currency: CurrencyCode
+    status: PaymentStatus
+    amount_refunded: Annotated[int, Field(ge=0)] = 0
+    refunded: bool = False
+    card: PaymentCard
+    reference: str | None = None
+    description: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+    failure_code: str | None = None
+    decline_code: DeclineCodeName | None = None
+    created: Timestamp
+    livemode: Literal[False] = False
+
+
+class Refund(ResponseModel):
+    id: Annotated[str, _id("re")]
+    object: Literal["refund"] = "refund"
+    payment: Annotated[str, Field(pattern="^pay_")]
+    amount: Amount
+    currency: CurrencyCode
+    status: Literal["succeeded"] = "succeeded"
+    reason: RefundReason | None = None
+    created: Timestamp
+
+
+class CheckoutSession(ResponseModel):
+    id: Annotated[str, _id("cs")]
+    object: Literal["checkout_session"] = "checkout_session"
+    url: Annotated[str, Field(description="The hosted payment page to send the browser to.")]
+    status: Literal["open", "complete", "expired"] = "open"
+    payment_status: Literal["unpaid", "paid"] = "unpaid"
+    payment: Annotated[
+        str | None, Field(description="The succeeded payment once `status` is `complete`.")
+    ] = None
+    amount: Amount
+    currency: CurrencyCode
+    reference: str | None = None
+    success_url: str
+    cancel_url: str
+    expires_at: Annotated[
+        int,
+        Field(
+            description=f"`created` + {LIMITS.checkout_session_lifetime_seconds} seconds of the "
+            "account's clock."
+        ),
+    ]
+    created: Timestamp
+
+
+class WebhookEndpoint(ResponseModel):
+    id: Annotated[str, _id("we")]
+    object: Literal["webhook_endpoint"] = "webhook_endpoint"
+    url: str
+    events: Annotated[list[EventType], Field(min_length=1)]
+    created: Timestamp
+
+
+class WebhookEndpointWithSecret(WebhookEndpoint):
+    secret: Annotated[
+        str,
+        Field(
+            pattern="^whsec_[A-Za-z0-9+/]+={0,2}$",
+            description="The signing secret, shown only in this response.",
+        ),
+    ]
+
+
+class WebhookEndpointDeleted(ResponseModel):
+    id: Annotated[str, Field(pattern="^we_")]
+    object: Literal["webhook_endpoint"] = "webhook_endpoint"
+    deleted: Literal[True] = True
+
+
+class EventData(ResponseModel):
+    object: Annotated[
+        Payment | Refund | CheckoutSession,
+        Field(description="The object as it was when the event happened."),
+    ]
+
+
+class Event(ResponseModel):
+    id: Annotated[str, _id("evt")]
+    object: Literal["event"] = "event"
+    type: EventType
+    created: Timestamp
+    data: EventData
+
+
+class PaymentList(ResponseModel):
+    object: Literal["list"] = "list"
+    data: list[Payment]
+    has_more: bool
+
+
+class WebhookEndpointList(ResponseModel):
+    object: Literal["list"] = "list"
+    data: list[WebhookEndpoint]
+    has_more: bool
+
+
+class EventList(ResponseModel):
+    object: Literal["list"] = "list"
+    data: list[Event]
+    has_more: bool
+
+
+class TestClock(ResponseModel):
+    __test__ = False  # not a pytest test class
+
+    object: Literal["test_clock"] = "test_clock"
+    now: Timestamp
+    advanced_by: int
+
+
+class ErrorDetail(ResponseModel):
+    type: Literal[catalog.ERROR_TYPE_NAMES]  # type: ignore[valid-type]
+    code: Literal[catalog.ERROR_CODE_NAMES]  # type: ignore[valid-type]
+    decline_code: DeclineCodeName | None = None
+    message: str
+    param: Annotated[str | None, Field(description="The parameter at fault, dotted.")] = None
+    payment_id: Annotated[str | None, Field(pattern="^pay_")] = None
+    doc_url: str
+    request_id: Annotated[str, Field(pattern=catalog.REQUEST_ID_PATTERN)]
+
+
+class Error(ResponseModel):
+    """Every error response of the API has this shape."""
+
+    error: ErrorDetail

@@ -1,0 +1,250 @@
+"""Payments and refunds, the Direct API (contract sections 4 to 7): handlers and their routes.
+
+Each handler takes the request context and the validated request model and returns the
+response model, or raises FlowlixError. `ROUTES` is this module's part of the route table.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import catalog
+from .errors import FlowlixError, not_found
+from .models import (
+    CardInput,
+    Payment,
+    PaymentCard,
+    PaymentCreate,
+    PaymentList,
+    PaymentListQuery,
+    Refund,
+    RefundCreate,
+)
+from .plumbing import Context, Core, Route, paginate
+from .storage import Account
+
+
+def _expired(card: CardInput, now: int) -> bool:
+    today = time.gmtime(now)
+    return (card.exp_year, card.exp_month) < (today.tm_year, today.tm_mon)
+
+
+def charge(
+    core: Core,
+    account: Account,
+    *,
+    amount: int,
+    currency: str,
+    card: CardInput,
+    reference: str | None = None,
+    description: str | None = None,
+    metadata: dict[str, str] | None = None,
+    authenticated: bool = False,
+) -> Payment:
+    """Charge a validated card: store the payment, emit its event, raise the 402 on a decline.
+
+    `authenticated` is True when the customer completed a 3-D Secure challenge (only the Hosted
+    Payment Page can run one), which turns `authentication_required` into a success.
+    """
+    if _expired(card, account.now()):
+        raise FlowlixError("expired_card", "The card has expired.", param="card.exp_year")
+    number = card.number
+    test_card = catalog.TEST_CARDS_BY_NUMBER.get(number)
+    failure_code: str | None
+    decline_code: str | None
+    if test_card is None:
+        failure_code, decline_code = "card_declined", catalog.TEST_MODE_LIVE_CARD
+    elif test_card.outcome == "decline" and not (
+        authenticated and test_card.decline_code == "authentication_required"
+    ):
+        failure_code, decline_code = test_card.code, test_card.decline_code
+    else:
+        failure_code, decline_code = None, None
+
+    payment = Payment(
+        id=account.new_id("pay"),
+        amount=amount,
+        currency=currency,
+        status="failed" if decline_code else "succeeded",
+        card=PaymentCard(
+            brand=card.brand, last4=number[-4:], exp_month=card.exp_month, exp_year=card.exp_year
+        ),
+        reference=reference,
+        description=description,
+        metadata=metadata or {},
+        failure_code=failure_code,
+        decline_code=decline_code,
+        created=account.now(),
+    )
+    account.payments[payment.id] = payment
+    if failure_code is not None and decline_code is not None:
+        core.emit(account, "payment.failed", payment)
+        raise FlowlixError(
+            failure_code,
+            catalog.DECLINE_CODES_BY_CODE[decline_code].meaning,
+            decline_code=decline_code,
+            payment_id=payment.id,
+        )
+    core.emit(account, "payment.succeeded", payment)
+    return payment
+
+
+def create_payment(ctx: Context, body: PaymentCreate) -> Payment:
+    return charge(
+        ctx.core,
+        ctx.owner,
+        amount=body.amount,
+        currency=body.currency,
+        card=body.card,
+        reference=body.reference,
+        description=body.description,
+        metadata=body.metadata,
+    )
+
+
+def retrieve_payment(ctx: Context, _: None) -> Payment:
+    payment = ctx.owner.payments.get(ctx.params["id"])
+    if payment is None:
+        raise not_found("payment", ctx.params["id"])
+    return payment
+
+
+def list_payments(ctx: Context, query: PaymentListQuery) -> PaymentList:
+    filters: dict[str, str] = {}
+    if query.reference is not None:
+        filters["reference"] = query.reference
+    if query.status is not None:
+        filters["status"] = query.status
+    return paginate(ctx.owner.payments, PaymentList, "payment", query, filters)
+
+
+def create_refund(ctx: Context, body: RefundCreate) -> Refund:
+    account = ctx.owner
+    payment_id = body.payment
+    payment = account.payments.get(payment_id)
+    if payment is None:
+        raise not_found("payment", payment_id, param="payment")
+    amount = body.amount
+    if amount is not None:
+        step = catalog.CURRENCIES_BY_CODE[payment.currency].minor_unit_step
+        if amount % step:
+            raise FlowlixError(
+                "amount_invalid_for_currency",
+                f"{payment.currency} has three decimals and settles in steps of {step} minor "
+                "units: the amount must end in 0.",
+                param="amount",
+            )
+    if payment.status != "succeeded":
+        raise FlowlixError(
+            "payment_not_refundable",
+            "This payment failed, so there is nothing to refund.",
+            param="payment",
+            payment_id=payment_id,
+        )
+    remaining = payment.amount - payment.amount_refunded
+    if remaining == 0:
+        raise FlowlixError(
+            "payment_already_refunded",
+            "This payment is already fully refunded.",
+            param="payment",
+            payment_id=payment_id,
+        )
+    if amount is None:
+        amount = remaining
+    elif amount > remaining:
+        raise FlowlixError(
+            "amount_too_large",
+            f"The refund amount ({amount}) is more than what is left to refund ({remaining}).",
+            param="amount",
+            payment_id=payment_id,
+        )
+    refund = Refund(
+        id=account.new_id("re"),
+        payment=payment_id,
+        amount=amount,
+        currency=payment.currency,
+        reason=body.reason,
+        created=account.now(),
+    )
+    account.refunds[refund.id] = refund
+    payment.amount_refunded += amount
+    payment.refunded = payment.amount_refunded == payment.amount
+    ctx.emit("refund.succeeded", refund)
+    return refund
+
+
+def retrieve_refund(ctx: Context, _: None) -> Refund:
+    refund = ctx.owner.refunds.get(ctx.params["id"])
+    if refund is None:
+        raise not_found("refund", ctx.params["id"])
+    return refund
+
+
+ROUTES = [
+    Route(
+        "POST",
+        "/v1/payments",
+        create_payment,
+        operation_id="createPayment",
+        summary="Create a payment",
+        description="Charges a card (Direct API). Declines are 402 `card_error` with "
+        "`decline_code` and `payment_id`; the failed payment is stored.",
+        tag="Payments",
+        request=PaymentCreate,
+        response=Payment,
+        status=201,
+        errors=("amount_invalid_for_currency",),
+        error_statuses=(402,),
+    ),
+    Route(
+        "GET",
+        "/v1/payments",
+        list_payments,
+        operation_id="listPayments",
+        summary="List payments",
+        description="Newest first. Filter by `reference` to find the payment of an order.",
+        tag="Payments",
+        query=PaymentListQuery,
+        response=PaymentList,
+    ),
+    Route(
+        "GET",
+        "/v1/payments/{id}",
+        retrieve_payment,
+        operation_id="retrievePayment",
+        summary="Retrieve a payment",
+        description="One payment of this account.",
+        tag="Payments",
+        response=Payment,
+        path_description="The payment id, `pay_...`.",
+    ),
+    Route(
+        "POST",
+        "/v1/refunds",
+        create_refund,
+        operation_id="createRefund",
+        summary="Create a refund",
+        description="Refunds a succeeded payment in full (no `amount`) or in part.",
+        tag="Refunds",
+        request=RefundCreate,
+        response=Refund,
+        status=201,
+        errors=(
+            "amount_invalid_for_currency",
+            "payment_not_refundable",
+            "amount_too_large",
+            "payment_already_refunded",
+        ),
+    ),
+    Route(
+        "GET",
+        "/v1/refunds/{id}",
+        retrieve_refund,
+        operation_id="retrieveRefund",
+        summary="Retrieve a refund",
+        description="One refund of this account.",
+        tag="Refunds",
+        response=Refund,
+        path_description="The refund id, `re_...`.",
+    ),
+]

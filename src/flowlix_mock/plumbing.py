@@ -1,0 +1,270 @@
+"""HTTP plumbing every feature builds on: the route row, the request context, the response,
+the router, body reading and the shared core (store, listeners, services).
+
+Feature modules (payments, checkout, hosted pages, webhooks, test helpers) import this module
+and the models; nothing here imports a feature. `app.py` composes the features' route tables
+into one application, `openapi.py` turns the same rows into the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+from urllib.parse import parse_qsl
+
+from pydantic import BaseModel, ValidationError
+
+from . import catalog
+from .errors import FlowlixError, from_validation, not_found
+from .models import ListQuery
+from .storage import Account, Store
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+JSON_TYPE = "application/json"
+
+
+@dataclass
+class Response:
+    """A finished response; pages build these, the API pipeline builds them from models."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = JSON_TYPE
+
+
+ApiHandler = Callable[["Context", Any], BaseModel]
+PageHandler = Callable[["Context"], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One operation: everything the router, the OpenAPI document and the docs need of it.
+
+    `kind` is "api" (authenticated JSON through the full pipeline), "public" (JSON, no key, not
+    in the document) or "page" (HTML for a browser, no key, not in the document). An API
+    handler gets the context and the validated `request` body (or `query`) model and returns
+    the `response` model; the pipeline answers with `status`.
+    """
+
+    method: str
+    path: str
+    handler: Callable[..., Any]
+    operation_id: str = ""
+    summary: str = ""
+    description: str = ""
+    tag: str = ""
+    request: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[str, ...] = ()
+    """Error codes of this operation beyond those every request can get."""
+    error_statuses: tuple[int, ...] = ()
+    """Every catalog code of these statuses too (402 for a payment: every decline)."""
+    path_description: str = ""
+    """What the `{id}` in the path names."""
+    test_only: bool = False
+    kind: Literal["api", "public", "page"] = "api"
+
+
+class Router:
+    """Routes by path segments; `{name}` matches one non-empty segment."""
+
+    def __init__(self, routes: list[Route]) -> None:
+        self._routes: list[tuple[tuple[str, ...], dict[str, Route]]] = []
+        for route in routes:
+            self.add(route)
+
+    def add(self, route: Route) -> None:
+        segments = tuple(route.path.strip("/").split("/"))
+        for existing, methods in self._routes:
+            if existing == segments:
+                if route.method in methods:
+                    raise ValueError(f"two routes for {route.method} {route.path}")
+                methods[route.method] = route
+                return
+        self._routes.append((segments, {route.method: route}))
+
+    def match(self, path: str) -> tuple[dict[str, Route], dict[str, str]] | None:
+        parts = path.strip("/").split("/")
+        for segments, methods in self._routes:
+            if len(segments) != len(parts):
+                continue
+            params: dict[str, str] = {}
+            for segment, part in zip(segments, parts, strict=True):
+                if segment.startswith("{"):
+                    if not part:
+                        break
+                    params[segment[1:-1]] = part
+                elif segment != part:
+                    break
+            else:
+                return methods, params
+        return None
+
+
+class Core:
+    """What every feature shares: the accounts, the extension points and the feature services.
+
+    Features register listeners and hooks here and keep their state in a service object, which
+    handlers find with `ctx.service(Kind)`.
+    """
+
+    def __init__(self, seed: str | None = None) -> None:
+        self.store = Store(seed)
+        self.event_listeners: list[Callable[[Account, str, BaseModel], None]] = []
+        self.clock_listeners: list[Callable[[Account], None]] = []
+        self.startup_hooks: list[Callable[[], Awaitable[None]]] = []
+        self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
+        self.services: dict[type, object] = {}
+
+    def emit(self, account: Account | None, event_type: str, data: BaseModel) -> None:
+        if account is None:
+            return
+        for listener in self.event_listeners:
+            listener(account, event_type, data)
+
+    def service(self, kind: type[T]) -> T:
+        found = self.services[kind]
+        assert isinstance(found, kind)
+        return found
+
+
+@dataclass
+class Context:
+    """What a handler sees of its request."""
+
+    core: Core
+    account: Account | None
+    request_id: str
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any = None
+    form: dict[str, str] | None = None
+
+    @property
+    def origin(self) -> str:
+        """The scheme and host the client used to reach the mock, for absolute URLs."""
+        return f"https://{self.headers.get('host', '127.0.0.1')}"
+
+    @property
+    def owner(self) -> Account:
+        """The authenticated account (API routes always have one)."""
+        assert self.account is not None
+        return self.account
+
+    def emit(self, event_type: str, data: BaseModel) -> None:
+        self.core.emit(self.account, event_type, data)
+
+    def on_clock_advanced(self) -> None:
+        for listener in self.core.clock_listeners:
+            listener(self.owner)
+
+    def service(self, kind: type[T]) -> T:
+        return self.core.service(kind)
+
+
+# --- reading requests -----------------------------------------------------------------------
+
+
+def encode(data: Any) -> bytes:
+    """A response body: a model through its serializer, anything else through json."""
+    if isinstance(data, BaseModel):
+        return data.__pydantic_serializer__.to_json(data)
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(raw: bytes) -> Any:
+    """JSON with `NaN` and `Infinity` rejected (json.loads would take them; so would pydantic)."""
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise FlowlixError("invalid_json", "The request body is not valid JSON.") from None
+
+
+async def read_body(receive: Callable[[], Awaitable[dict]], limit: int) -> bytes | None:
+    """The whole request body, or None once it passes `limit` bytes (read no further)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def read_form(receive: Callable[[], Awaitable[dict]]) -> dict[str, str]:
+    """A browser form post (application/x-www-form-urlencoded), capped like JSON bodies."""
+    raw = await read_body(receive, catalog.LIMITS.body_max_bytes)
+    if raw is None:
+        return {}
+    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def parse_query(query_string: bytes) -> dict[str, str]:
+    query: dict[str, str] = {}
+    try:
+        pairs = parse_qsl(query_string.decode(), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise FlowlixError("parameter_invalid", "The query string is not valid UTF-8.") from None
+    for name, value in pairs:
+        if name in query:
+            raise FlowlixError("parameter_invalid", f"{name} was given more than once.", param=name)
+        query[name] = value
+    return query
+
+
+def validate(model: type[M], data: Any) -> M:
+    """`data` as `model`, or the contract's 400 naming the parameter at fault."""
+    if data is None:
+        data = {}
+    elif not isinstance(data, dict):
+        raise FlowlixError("invalid_json", "The request body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise from_validation(error, model) from None
+
+
+# --- list pages ------------------------------------------------------------------------------
+
+
+def paginate(
+    objects: dict[str, Any], list_model: type[M], kind: str, query: ListQuery, filters: dict
+) -> M:
+    """Newest first, `query.limit` at a time, continuing after the `starting_after` id."""
+    starting_after = query.starting_after
+    if starting_after is not None and starting_after not in objects:
+        raise not_found(kind, starting_after, param="starting_after")
+    data: list[Any] = []
+    has_more = False
+    skipping = starting_after is not None
+    limit = query.limit
+    for object_id in reversed(objects):
+        if skipping:
+            skipping = object_id != starting_after
+            continue
+        item = objects[object_id]
+        if any(getattr(item, name) != value for name, value in filters.items()):
+            continue
+        if len(data) == limit:
+            has_more = True
+            break
+        data.append(item)
+    return list_model(data=data, has_more=has_more)
