@@ -49,7 +49,7 @@ class FlowlixError(Exception):
         )
 
     def body(self, request_id: str) -> dict[str, Any]:
-        """The error in the contract's shape (`models.Error`)."""
+        """The error in the contract's shape (`models.ErrorResponse`)."""
         return {
             "error": {
                 "type": self.type,

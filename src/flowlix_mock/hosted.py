@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
 
 from . import catalog
 from .checkout import Challenge, CheckoutSessions, SessionRecord, url_origin, with_session_id
@@ -492,14 +493,16 @@ class HostedPages:
         if errors:
             return None
         try:
-            return CardInput.model_validate(
+            card = CardInput.model_validate(
                 {"number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": cvc}
             )
-        except ValidationError as error:  # the API's own rules: the Luhn check, and any stricter
+            card.check_number()
+            return card
+        except PydanticCustomError:  # the Luhn check
+            errors["card_number"] = "This card number is not valid. Check it and try again."
+            return None
+        except ValidationError as error:  # the API's own rules, in case they are stricter
             problem = error.errors(include_url=False, include_input=False)[0]
-            if problem["type"] == "invalid_number":
-                errors["card_number"] = "This card number is not valid. Check it and try again."
-                return None
             field_for_param = {"number": "card_number", "exp_month": "expiry", "cvc": "cvc"}
             place = (problem.get("ctx") or {}).get("field") or problem["loc"][-1:][0]
             errors[field_for_param.get(str(place), "expiry")] = "Check this value and try again."

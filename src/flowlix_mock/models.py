@@ -177,7 +177,7 @@ class CardInput(RequestModel):
         return catalog.card_brand(self.number)
 
     @model_validator(mode="after")
-    def _brand_rules(self) -> CardInput:
+    def _cvc_length_of_brand(self) -> CardInput:
         expected = catalog.cvc_length(self.brand)
         if len(self.cvc) != expected:
             raise PydanticCustomError(
@@ -185,13 +185,16 @@ class CardInput(RequestModel):
                 "must be {expected} digits for this card.",
                 {"expected": expected, "field": "cvc"},
             )
+        return self
+
+    def check_number(self, field: str = "number") -> None:
+        """The Luhn check: 402 `invalid_number`. Run once every parameter is valid (a
+        parameter error is a 400 and comes first), so the models call it from their own
+        last validator."""
         if not catalog.luhn_valid(self.number):
             raise PydanticCustomError(
-                "invalid_number",
-                "The card number is not a valid card number.",
-                {"field": "number"},
+                "invalid_number", "The card number is not a valid card number.", {"field": field}
             )
-        return self
 
 
 def _fits_currency(amount: int, currency: str) -> None:
@@ -214,8 +217,9 @@ class PaymentCreate(RequestModel):
     metadata: Metadata | None = None
 
     @model_validator(mode="after")
-    def _amount_fits_currency(self) -> PaymentCreate:
+    def _business_rules(self) -> PaymentCreate:
         _fits_currency(self.amount, self.currency)
+        self.card.check_number("card.number")
         return self
 
 
@@ -405,7 +409,9 @@ class TestClock(ResponseModel):
     advanced_by: int
 
 
-class ErrorDetail(ResponseModel):
+class Error(ResponseModel):
+    """What went wrong: the error's type and code, the parameter at fault, the docs' page."""
+
     type: Literal[catalog.ERROR_TYPE_NAMES]  # type: ignore[valid-type]
     code: Literal[catalog.ERROR_CODE_NAMES]  # type: ignore[valid-type]
     decline_code: DeclineCodeName | None = None
@@ -416,7 +422,7 @@ class ErrorDetail(ResponseModel):
     request_id: Annotated[str, Field(pattern=catalog.REQUEST_ID_PATTERN)]
 
 
-class Error(ResponseModel):
+class ErrorResponse(ResponseModel):
     """Every error response of the API has this shape."""
 
-    error: ErrorDetail
+    error: Error

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from . import __version__, catalog
-from .models import Error
+from .models import ErrorResponse
 from .plumbing import Route
 from .routes import API_ROUTES
 
@@ -64,7 +64,7 @@ def _ref(name: str) -> dict[str, str]:
 def _schemas() -> dict[str, Any]:
     """Every model an operation uses, in JSON Schema (request bodies as validated, responses
     as serialized)."""
-    models: list[tuple[type[BaseModel], Any]] = [(Error, "serialization")]
+    models: list[tuple[type[BaseModel], Any]] = [(ErrorResponse, "serialization")]
     for route in API_ROUTES:
         if route.request is not None:
             models.append((route.request, "validation"))
@@ -174,7 +174,7 @@ def _error_response(status: int, codes: list[str], replayable: bool) -> dict[str
     return {
         "description": "Error codes: " + ", ".join(f"`{code}`" for code in codes),
         "headers": headers,
-        "content": {JSON: {"schema": _ref("Error")}},
+        "content": {JSON: {"schema": _ref("ErrorResponse")}},
     }
 
 
