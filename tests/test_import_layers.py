@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "openapi": 5,
     "app": 6,
     "cli": 7,
+    "mcp_server": 7,
     "testing": 7,
     "pytest_plugin": 7,
     "__main__": 7,
