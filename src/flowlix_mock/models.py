@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypeAliasType
 
 from . import catalog
 
@@ -40,7 +41,9 @@ Amount = Annotated[
     ),
 ]
 
-CurrencyCode = Literal[catalog.CURRENCY_CODES]  # type: ignore[valid-type]
+# Named types: each is one schema in the document (`#/components/schemas/Currency`), so that
+# generated clients get one `Currency` enum rather than one per field.
+CurrencyCode = TypeAliasType("Currency", Literal[catalog.CURRENCY_CODES])  # type: ignore[valid-type]
 """A currency as responses carry it: upper case."""
 
 
@@ -117,11 +120,28 @@ Metadata = Annotated[
     ],
     Field(max_length=LIMITS.metadata_max_keys),
 ]
-PaymentStatus = Literal[catalog.PAYMENT_STATUSES]  # type: ignore[valid-type]
-RefundReason = Literal[catalog.REFUND_REASONS]  # type: ignore[valid-type]
-EventType = Literal[catalog.EVENT_TYPE_NAMES]  # type: ignore[valid-type]
-CardBrand = Literal[catalog.CARD_BRANDS]  # type: ignore[valid-type]
-DeclineCodeName = Literal[catalog.DECLINE_CODE_NAMES]  # type: ignore[valid-type]
+PaymentStatus = TypeAliasType(
+    "PaymentStatus",
+    Literal[catalog.PAYMENT_STATUSES],  # type: ignore[valid-type]
+)
+RefundReason = TypeAliasType(
+    "RefundReason",
+    Literal[catalog.REFUND_REASONS],  # type: ignore[valid-type]
+)
+EventType = TypeAliasType("EventType", Literal[catalog.EVENT_TYPE_NAMES])  # type: ignore[valid-type]
+CardBrand = TypeAliasType("CardBrand", Literal[catalog.CARD_BRANDS])  # type: ignore[valid-type]
+DeclineCodeName = TypeAliasType(
+    "DeclineCode",
+    Literal[catalog.DECLINE_CODE_NAMES],  # type: ignore[valid-type]
+)
+ErrorTypeName = TypeAliasType(
+    "ErrorType",
+    Literal[catalog.ERROR_TYPE_NAMES],  # type: ignore[valid-type]
+)
+ErrorCodeName = TypeAliasType(
+    "ErrorCode",
+    Literal[catalog.ERROR_CODE_NAMES],  # type: ignore[valid-type]
+)
 Timestamp = Annotated[int, Field(description="Unix seconds of the account's clock.")]
 
 
@@ -412,8 +432,8 @@ class TestClock(ResponseModel):
 class Error(ResponseModel):
     """What went wrong: the error's type and code, the parameter at fault, the docs' page."""
 
-    type: Literal[catalog.ERROR_TYPE_NAMES]  # type: ignore[valid-type]
-    code: Literal[catalog.ERROR_CODE_NAMES]  # type: ignore[valid-type]
+    type: ErrorTypeName
+    code: ErrorCodeName
     decline_code: DeclineCodeName | None = None
     message: str
     param: Annotated[str | None, Field(description="The parameter at fault, dotted.")] = None

@@ -73,6 +73,9 @@ def _schemas() -> dict[str, Any]:
     unique = list(dict.fromkeys(models))
     _, top = models_json_schema(unique, ref_template=REF)
     schemas = top.get("$defs", {})
+    for route in API_ROUTES:  # the named types query parameters refer to
+        if route.query is not None:
+            schemas |= route.query.model_json_schema(ref_template=REF).get("$defs", {})
     for schema in schemas.values():
         _tidy(schema)
     return dict(sorted(schemas.items()))

@@ -1,0 +1,55 @@
+"""Pinned npm linters for the OpenAPI tests, installed once into a cache folder of the repository.
+
+Spectral and Redocly come from npm at fixed versions into `.cache/npm-tools/` (gitignored) the
+first time a test needs them, the way `bench/harness.py` installs Prism; later runs reuse them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache"
+NPM_PREFIX = CACHE / "npm-tools"
+NPM_PACKAGES = {"@stoplight/spectral-cli": "6.16.3", "@redocly/cli": "2.77.0"}
+
+
+def _installed(package: str) -> str | None:
+    manifest = NPM_PREFIX / "node_modules" / package / "package.json"
+    if not manifest.is_file():
+        return None
+    return json.loads(manifest.read_text("utf-8")).get("version")
+
+
+def npm_tools() -> Path:
+    """The `node_modules/.bin` folder holding `spectral` and `redocly` at the pinned versions."""
+    CACHE.mkdir(exist_ok=True)
+    with open(CACHE / "npm-tools.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # xdist workers install once, one at a time
+        wanted = [f"{name}@{version}" for name, version in NPM_PACKAGES.items()]
+        if any(_installed(name) != version for name, version in NPM_PACKAGES.items()):
+            npm = shutil.which("npm")
+            if npm is None:
+                raise RuntimeError("npm is not installed (apt-get install nodejs npm)")
+            NPM_PREFIX.mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                [
+                    npm,
+                    "install",
+                    "--prefix",
+                    str(NPM_PREFIX),
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                    "--save-exact",
+                    *wanted,
+                ],
+                check=True,
+                capture_output=True,
+                timeout=300,
+            )
+    return NPM_PREFIX / "node_modules" / ".bin"
