@@ -724,9 +724,6 @@ SIMULATIONS: tuple[tuple[str, str], ...] = (
     ),
 )
 
-PAYMENT_STATUSES: tuple[str, ...] = ("succeeded", "failed")
-"""Every `status` a payment can have (and filter on at `GET /v1/payments?status=`)."""
-
 CARD_BRANDS: tuple[str, ...] = ("visa", "mastercard", "amex", "unknown")
 CARD_NUMBER_LENGTHS = (12, 19)
 """The shortest and longest card number, in digits."""

@@ -83,10 +83,11 @@ class CheckoutSessions:
         core.shutdown_hooks.append(self._stop_sweeper)
 
     def add(self, account: Account, session: CheckoutSession, description: str | None) -> None:
-        account.checkout_sessions[session.id] = session
+        session_id = session["id"]
+        account.checkout_sessions[session_id] = session
         record = SessionRecord(account, session, description)
-        self._records[session.id] = record
-        self._open.setdefault(account.fingerprint, {})[session.id] = record
+        self._records[session_id] = record
+        self._open.setdefault(account.fingerprint, {})[session_id] = record
 
     # --- for the hosted pages ---------------------------------------------------------------
 
@@ -100,22 +101,22 @@ class CheckoutSessions:
     def complete(self, record: SessionRecord, payment: Payment) -> None:
         """Mark an open session paid by `payment` and announce it."""
         session = record.session
-        session.status = "complete"
-        session.payment_status = "paid"
-        session.payment = payment.id
+        session["status"] = "complete"
+        session["payment_status"] = "paid"
+        session["payment"] = payment["id"]
         record.challenge = None
-        self._open.get(record.account.fingerprint, {}).pop(session.id, None)
+        self._open.get(record.account.fingerprint, {}).pop(session["id"], None)
         self.core.emit(record.account, "checkout.session.completed", session)
 
     # --- expiry -----------------------------------------------------------------------------
 
     def _refresh(self, record: SessionRecord) -> None:
         session = record.session
-        if session.status != "open" or record.account.now() < session.expires_at:
+        if session["status"] != "open" or record.account.now() < session["expires_at"]:
             return
-        session.status = "expired"
+        session["status"] = "expired"
         record.challenge = None
-        self._open.get(record.account.fingerprint, {}).pop(session.id, None)
+        self._open.get(record.account.fingerprint, {}).pop(session["id"], None)
         self.core.emit(record.account, "checkout.session.expired", session)
 
     def expire_due(self, account: Account) -> None:
@@ -157,7 +158,11 @@ def create_session(ctx: Context, body: CheckoutSessionCreate) -> CheckoutSession
     created = account.now()
     session = CheckoutSession(
         id=session_id,
+        object="checkout_session",
         url=f"{ctx.origin}/pay/{session_id}",
+        status="open",
+        payment_status="unpaid",
+        payment=None,
         amount=body.amount,
         currency=body.currency,
         reference=body.reference,

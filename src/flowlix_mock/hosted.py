@@ -96,7 +96,7 @@ def security_headers(form_targets: Iterable[str] = ()) -> dict[str, str]:
 def _targets(record: SessionRecord | None) -> tuple[str, ...]:
     if record is None:
         return ()
-    return (record.session.success_url, record.session.cancel_url)
+    return (record.session["success_url"], record.session["cancel_url"])
 
 
 def page(
@@ -128,18 +128,18 @@ def _not_found() -> Response:
 
 
 def _form(status: int, record: SessionRecord, state: FormState) -> Response:
-    amount = catalog.format_amount(record.session.amount, record.session.currency)
+    amount = catalog.format_amount(record.session["amount"], record.session["currency"])
     return page(status, "pay.html", record, title=f"Pay {amount}", state=state)
 
 
 def _closed(status: int, record: SessionRecord) -> Response:
     session = record.session
-    if session.status == "complete":
+    if session["status"] == "complete":
         title = "Payment complete"
-        back = with_session_id(session.success_url, session.id)
+        back = with_session_id(session["success_url"], session["id"])
     else:
         title = "Payment page expired"
-        back = session.cancel_url
+        back = session["cancel_url"]
     return page(status, "closed.html", record, title=title, back=back)
 
 
@@ -171,7 +171,7 @@ async def show(ctx: Context) -> Response:
     record = _session(ctx)
     if record is None:
         return _not_found()
-    if record.session.status != "open":
+    if record.session["status"] != "open":
         return _closed(200, record)
     return _form(200, record, FormState())
 
@@ -180,14 +180,14 @@ async def cancel(ctx: Context) -> Response:
     record = _session(ctx)
     if record is None:
         return _not_found()
-    return redirect(record.session.cancel_url, record)
+    return redirect(record.session["cancel_url"], record)
 
 
 async def pay(ctx: Context) -> Response:
     record = _session(ctx)
     if record is None:
         return _not_found()
-    if record.session.status != "open":
+    if record.session["status"] != "open":
         # A second submit of a paid session (back button, double click) charges nothing.
         return _closed(409, record)
     form = ctx.form or {}
@@ -199,7 +199,7 @@ async def pay(ctx: Context) -> Response:
     if test_card is not None and test_card.hosted_page is not None:
         token = secrets.token_urlsafe(24)
         record.challenge = Challenge(token, card)
-        amount = catalog.format_amount(record.session.amount, record.session.currency)
+        amount = catalog.format_amount(record.session["amount"], record.session["currency"])
         return page(200, "challenge.html", record, title=f"Confirm {amount}", token=token)
     return _charge(ctx, record, card, state, authenticated=False)
 
@@ -208,7 +208,7 @@ async def answer_challenge(ctx: Context) -> Response:
     record = _session(ctx)
     if record is None:
         return _not_found()
-    if record.session.status != "open":
+    if record.session["status"] != "open":
         return _closed(409, record)
     form = ctx.form or {}
     challenge = record.challenge
@@ -236,12 +236,12 @@ def _charge(
         payment = charge(
             ctx.core,
             record.account,
-            amount=session.amount,
-            currency=session.currency,
+            amount=session["amount"],
+            currency=session["currency"],
             card=card,
-            reference=session.reference,
+            reference=session["reference"],
             description=record.description,
-            metadata={"checkout_session": session.id},
+            metadata={"checkout_session": session["id"]},
             authenticated=authenticated,
         )
     except FlowlixError as error:
@@ -251,7 +251,7 @@ def _charge(
         state.alert = catalog.customer_message(error.decline_code)
         return _form(402, record, state)
     ctx.service(CheckoutSessions).complete(record, payment)
-    return redirect(with_session_id(session.success_url, session.id), record)
+    return redirect(with_session_id(session["success_url"], session["id"]), record)
 
 
 def read_card(form: dict[str, str], state: FormState, now: int) -> CardInput | None:

@@ -1,8 +1,9 @@
-"""Every request and response body of the API as a typed model: the one source of their shapes.
+"""Every request and response body of the API as a type: the one source of their shapes.
 
-The request pipeline validates each body and query with these models (pydantic, strict mode:
-`4999.0`, `"4999"` and `true` are not amounts), the OpenAPI document is generated from them, and
-the docs' endpoint table from that document. Business rules that belong to a body (three-decimal
+Requests are pydantic models: the pipeline validates each body and query with them (strict mode:
+`4999.0`, `"4999"` and `true` are not amounts). Responses are TypedDicts: plain dicts at run time
+(as cheap to build, store and serialize as before), typed shapes for mypy and pydantic. The
+OpenAPI document is generated from both, and the docs' endpoint table from that document. Business rules that belong to a body (three-decimal
 amounts, the CVC length of a brand, the Luhn check) are validators here that raise the
 contract's error code as the error's type; `errors.from_validation` turns a validation failure
 into the contract's 400 (or 402) with the dotted `param`.
@@ -24,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
-from typing_extensions import TypeAliasType
+from typing_extensions import TypeAliasType, TypedDict
 
 from . import catalog
 
@@ -294,64 +295,59 @@ class EventListQuery(ListQuery):
 
 
 # --- responses ----------------------------------------------------------------------------------
+#
+# The API's objects are TypedDicts: at run time plain dicts (cheap to build, store and serialize
+# on every request), for mypy and for the document typed shapes. Every key is always present.
 
 
-class ResponseModel(BaseModel):
-    """An API object. Built by the mock itself, so construction validates nothing strictly."""
-
-    model_config = ConfigDict(
-        revalidate_instances="never", json_schema_serialization_defaults_required=True
-    )
-
-
-class PaymentCard(ResponseModel):
+class PaymentCard(TypedDict):
     brand: CardBrand
     last4: Annotated[str, Field(pattern="^[0-9]{4}$")]
     exp_month: Annotated[int, Field(ge=1, le=12)]
     exp_year: Annotated[int, Field(ge=1000, le=9999)]
 
 
-class Payment(ResponseModel):
+class Payment(TypedDict):
     id: Annotated[str, _id("pay")]
-    object: Literal["payment"] = "payment"
+    object: Literal["payment"]
     amount: Amount
     currency: CurrencyCode
     status: PaymentStatus
-    amount_refunded: Annotated[int, Field(ge=0)] = 0
-    refunded: bool = False
+    amount_refunded: Annotated[int, Field(ge=0)]
+    refunded: bool
     card: PaymentCard
-    reference: str | None = None
-    description: str | None = None
-    metadata: dict[str, str] = Field(default_factory=dict)
-    failure_code: str | None = None
-    decline_code: DeclineCodeName | None = None
+    reference: str | None
+    description: str | None
+    metadata: dict[str, str]
+    failure_code: str | None
+    decline_code: DeclineCodeName | None
     created: Timestamp
-    livemode: Literal[False] = False
+    livemode: Literal[False]
 
 
-class Refund(ResponseModel):
+class Refund(TypedDict):
     id: Annotated[str, _id("re")]
-    object: Literal["refund"] = "refund"
+    object: Literal["refund"]
     payment: Annotated[str, Field(pattern="^pay_")]
     amount: Amount
     currency: CurrencyCode
-    status: Literal["succeeded"] = "succeeded"
-    reason: RefundReason | None = None
+    status: Literal["succeeded"]
+    reason: RefundReason | None
     created: Timestamp
 
 
-class CheckoutSession(ResponseModel):
+class CheckoutSession(TypedDict):
     id: Annotated[str, _id("cs")]
-    object: Literal["checkout_session"] = "checkout_session"
+    object: Literal["checkout_session"]
     url: Annotated[str, Field(description="The hosted payment page to send the browser to.")]
-    status: Literal["open", "complete", "expired"] = "open"
-    payment_status: Literal["unpaid", "paid"] = "unpaid"
+    status: Literal["open", "complete", "expired"]
+    payment_status: Literal["unpaid", "paid"]
     payment: Annotated[
         str | None, Field(description="The succeeded payment once `status` is `complete`.")
-    ] = None
+    ]
     amount: Amount
     currency: CurrencyCode
-    reference: str | None = None
+    reference: str | None
     success_url: str
     cancel_url: str
     expires_at: Annotated[
@@ -364,9 +360,9 @@ class CheckoutSession(ResponseModel):
     created: Timestamp
 
 
-class WebhookEndpoint(ResponseModel):
+class WebhookEndpoint(TypedDict):
     id: Annotated[str, _id("we")]
-    object: Literal["webhook_endpoint"] = "webhook_endpoint"
+    object: Literal["webhook_endpoint"]
     url: str
     events: Annotated[list[EventType], Field(min_length=1)]
     created: Timestamp
@@ -382,67 +378,65 @@ class WebhookEndpointWithSecret(WebhookEndpoint):
     ]
 
 
-class WebhookEndpointDeleted(ResponseModel):
+class WebhookEndpointDeleted(TypedDict):
     id: Annotated[str, Field(pattern="^we_")]
-    object: Literal["webhook_endpoint"] = "webhook_endpoint"
-    deleted: Literal[True] = True
+    object: Literal["webhook_endpoint"]
+    deleted: Literal[True]
 
 
-class EventData(ResponseModel):
+class EventData(TypedDict):
     object: Annotated[
         Payment | Refund | CheckoutSession,
         Field(description="The object as it was when the event happened."),
     ]
 
 
-class Event(ResponseModel):
+class Event(TypedDict):
     id: Annotated[str, _id("evt")]
-    object: Literal["event"] = "event"
+    object: Literal["event"]
     type: EventType
     created: Timestamp
     data: EventData
 
 
-class PaymentList(ResponseModel):
-    object: Literal["list"] = "list"
+class PaymentList(TypedDict):
+    object: Literal["list"]
     data: list[Payment]
     has_more: bool
 
 
-class WebhookEndpointList(ResponseModel):
-    object: Literal["list"] = "list"
+class WebhookEndpointList(TypedDict):
+    object: Literal["list"]
     data: list[WebhookEndpoint]
     has_more: bool
 
 
-class EventList(ResponseModel):
-    object: Literal["list"] = "list"
+class EventList(TypedDict):
+    object: Literal["list"]
     data: list[Event]
     has_more: bool
 
 
-class TestClock(ResponseModel):
-    __test__ = False  # not a pytest test class
-
-    object: Literal["test_clock"] = "test_clock"
+class TestClock(TypedDict):
+    object: Literal["test_clock"]
     now: Timestamp
     advanced_by: int
 
 
-class Error(ResponseModel):
+class Error(TypedDict):
     """What went wrong: the error's type and code, the parameter at fault, the docs' page."""
 
     type: ErrorTypeName
     code: ErrorCodeName
-    decline_code: DeclineCodeName | None = None
+    decline_code: DeclineCodeName | None
     message: str
-    param: Annotated[str | None, Field(description="The parameter at fault, dotted.")] = None
-    payment_id: Annotated[str | None, Field(pattern="^pay_")] = None
+    param: Annotated[str | None, Field(description="The parameter at fault, dotted.")]
+    payment_id: Annotated[str | None, Field(pattern="^pay_")]
     doc_url: str
     request_id: Annotated[str, Field(pattern=catalog.REQUEST_ID_PATTERN)]
 
 
-class ErrorResponse(ResponseModel):
+class ErrorResponse(TypedDict):
     """Every error response of the API has this shape."""
 
     error: Error

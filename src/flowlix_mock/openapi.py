@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import JsonSchemaMode
 
 from . import __version__, catalog
 from .models import ErrorResponse
@@ -62,20 +62,24 @@ def _ref(name: str) -> dict[str, str]:
 
 
 def _schemas() -> dict[str, Any]:
-    """Every model an operation uses, in JSON Schema (request bodies as validated, responses
+    """Every type an operation uses, in JSON Schema (request bodies as validated, responses
     as serialized)."""
-    models: list[tuple[type[BaseModel], Any]] = [(ErrorResponse, "serialization")]
+    types: list[tuple[Any, JsonSchemaMode]] = [(ErrorResponse, "serialization")]
     for route in API_ROUTES:
         if route.request is not None:
-            models.append((route.request, "validation"))
+            types.append((route.request, "validation"))
+        if route.query is not None:  # only for the named types its parameters refer to
+            types.append((route.query, "validation"))
         if route.response is not None:
-            models.append((route.response, "serialization"))
-    unique = list(dict.fromkeys(models))
-    _, top = models_json_schema(unique, ref_template=REF)
+            types.append((route.response, "serialization"))
+    unique = list(dict.fromkeys(types))
+    _, top = TypeAdapter.json_schemas(
+        [(kind, mode, TypeAdapter(kind)) for kind, mode in unique], ref_template=REF
+    )
     schemas = top.get("$defs", {})
-    for route in API_ROUTES:  # the named types query parameters refer to
+    for route in API_ROUTES:
         if route.query is not None:
-            schemas |= route.query.model_json_schema(ref_template=REF).get("$defs", {})
+            schemas.pop(route.query.__name__, None)
     for schema in schemas.values():
         _tidy(schema)
     return dict(sorted(schemas.items()))

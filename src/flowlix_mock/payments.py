@@ -63,9 +63,12 @@ def charge(
 
     payment = Payment(
         id=account.new_id("pay"),
+        object="payment",
         amount=amount,
         currency=currency,
         status="failed" if decline_code else "succeeded",
+        amount_refunded=0,
+        refunded=False,
         card=PaymentCard(
             brand=card.brand, last4=number[-4:], exp_month=card.exp_month, exp_year=card.exp_year
         ),
@@ -75,15 +78,16 @@ def charge(
         failure_code=failure_code,
         decline_code=decline_code,
         created=account.now(),
+        livemode=False,
     )
-    account.payments[payment.id] = payment
+    account.payments[payment["id"]] = payment
     if failure_code is not None and decline_code is not None:
         core.emit(account, "payment.failed", payment)
         raise FlowlixError(
             failure_code,
             catalog.DECLINE_CODES_BY_CODE[decline_code].meaning,
             decline_code=decline_code,
-            payment_id=payment.id,
+            payment_id=payment["id"],
         )
     core.emit(account, "payment.succeeded", payment)
     return payment
@@ -115,7 +119,8 @@ def list_payments(ctx: Context, query: PaymentListQuery) -> PaymentList:
         filters["reference"] = query.reference
     if query.status is not None:
         filters["status"] = query.status
-    return paginate(ctx.owner.payments, PaymentList, "payment", query, filters)
+    page: PaymentList = paginate(ctx.owner.payments, "payment", query, filters)
+    return page
 
 
 def create_refund(ctx: Context, body: RefundCreate) -> Refund:
@@ -126,22 +131,22 @@ def create_refund(ctx: Context, body: RefundCreate) -> Refund:
         raise not_found("payment", payment_id, param="payment")
     amount = body.amount
     if amount is not None:
-        step = catalog.CURRENCIES_BY_CODE[payment.currency].minor_unit_step
+        step = catalog.CURRENCIES_BY_CODE[payment["currency"]].minor_unit_step
         if amount % step:
             raise FlowlixError(
                 "amount_invalid_for_currency",
-                f"{payment.currency} has three decimals and settles in steps of {step} minor "
+                f"{payment['currency']} has three decimals and settles in steps of {step} minor "
                 "units: the amount must end in 0.",
                 param="amount",
             )
-    if payment.status != "succeeded":
+    if payment["status"] != "succeeded":
         raise FlowlixError(
             "payment_not_refundable",
             "This payment failed, so there is nothing to refund.",
             param="payment",
             payment_id=payment_id,
         )
-    remaining = payment.amount - payment.amount_refunded
+    remaining = payment["amount"] - payment["amount_refunded"]
     if remaining == 0:
         raise FlowlixError(
             "payment_already_refunded",
@@ -160,15 +165,17 @@ def create_refund(ctx: Context, body: RefundCreate) -> Refund:
         )
     refund = Refund(
         id=account.new_id("re"),
+        object="refund",
         payment=payment_id,
         amount=amount,
-        currency=payment.currency,
+        currency=payment["currency"],
+        status="succeeded",
         reason=body.reason,
         created=account.now(),
     )
-    account.refunds[refund.id] = refund
-    payment.amount_refunded += amount
-    payment.refunded = payment.amount_refunded == payment.amount
+    account.refunds[refund["id"]] = refund
+    payment["amount_refunded"] += amount
+    payment["refunded"] = payment["amount_refunded"] == payment["amount"]
     ctx.emit("refund.succeeded", refund)
     return refund
 

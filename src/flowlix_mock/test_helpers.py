@@ -9,7 +9,7 @@ from .plumbing import Context, Route
 def advance_clock(ctx: Context, body: ClockAdvance) -> TestClock:
     now = ctx.owner.advance(body.seconds)
     ctx.on_clock_advanced()
-    return TestClock(now=now, advanced_by=body.seconds)
+    return TestClock(object="test_clock", now=now, advanced_by=body.seconds)
 
 
 ROUTES = [

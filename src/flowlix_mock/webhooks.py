@@ -24,8 +24,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
-
 from . import __version__, catalog
 from .errors import not_found
 from .models import (
@@ -69,13 +67,13 @@ def _http_error() -> type[Exception]:
     return httpx.HTTPError
 
 
-def _snapshot(data: BaseModel) -> Any:
+def _snapshot(data: Any) -> Any:
     """A copy that later changes to the object (a refund to a payment) cannot rewrite.
 
-    Only top-level fields of API objects ever change (`amount_refunded`, `status`), so a
-    shallow copy is enough and much cheaper than a deep copy on every event.
+    API objects nest one level at most (`card`, `metadata`), so copying those dicts is enough
+    and much cheaper than a deep copy on every event.
     """
-    return data.model_copy()
+    return {key: dict(value) if isinstance(value, dict) else value for key, value in data.items()}
 
 
 @dataclass
@@ -114,23 +112,24 @@ class Webhooks:
 
     # --- the event log ------------------------------------------------------------------------
 
-    def record(self, account: Account, event_type: str, data: BaseModel) -> None:
+    def record(self, account: Account, event_type: str, data: Any) -> None:
         """An event listener: keep the event and queue one delivery per subscribed endpoint."""
         event = Event(
             id=self._new_event_id(account),
+            object="event",
             type=event_type,
             created=account.now(),
             # A snapshot: later changes (a refund to a payment) do not rewrite history.
             data=EventData(object=_snapshot(data)),
         )
-        account.events[event.id] = event
+        account.events[event["id"]] = event
         body: bytes | None = None
         for endpoint in account.webhook_endpoints.values():
-            if event_type not in endpoint.events:
+            if event_type not in endpoint["events"]:
                 continue
             if body is None:
                 body = encode(event)
-            self._enqueue(Delivery(account, endpoint.id, event.id, body))
+            self._enqueue(Delivery(account, endpoint["id"], event["id"], body))
 
     def _new_event_id(self, account: Account) -> str:
         generator = self._event_ids.get(account.fingerprint)
@@ -248,7 +247,7 @@ class Webhooks:
         try:
             async with asyncio.timeout(catalog.LIMITS.webhook_timeout_seconds):
                 async with self._client.stream(
-                    "POST", endpoint.url, content=delivery.body, headers=headers
+                    "POST", endpoint["url"], content=delivery.body, headers=headers
                 ) as response:
                     status = response.status_code
             delivered = 200 <= status < 300
@@ -262,7 +261,7 @@ class Webhooks:
                 "webhook %s %s -> %s %s (attempt %d of %d)",
                 delivery.event_id,
                 delivery.endpoint_id,
-                endpoint.url,
+                endpoint["url"],
                 outcome,
                 number,
                 attempts,
@@ -275,7 +274,7 @@ class Webhooks:
                 "webhook %s %s -> %s failed: %s (attempt %d of %d), retrying in %gs",
                 delivery.event_id,
                 delivery.endpoint_id,
-                endpoint.url,
+                endpoint["url"],
                 outcome,
                 number,
                 attempts,
@@ -289,7 +288,7 @@ class Webhooks:
             "listed at GET /v1/events",
             delivery.event_id,
             delivery.endpoint_id,
-            endpoint.url,
+            endpoint["url"],
             outcome,
             number,
             attempts,
@@ -300,19 +299,20 @@ def create_endpoint(ctx: Context, body: WebhookEndpointCreate) -> WebhookEndpoin
     account = ctx.owner
     endpoint = WebhookEndpoint(
         id=account.new_id("we"),
+        object="webhook_endpoint",
         url=body.url,
         events=list(dict.fromkeys(body.events)),
         created=account.now(),
     )
     secret = new_secret()
-    account.webhook_endpoints[endpoint.id] = endpoint
-    ctx.service(Webhooks).secrets[endpoint.id] = secret
-    return WebhookEndpointWithSecret(**dict(endpoint), secret=secret)
+    account.webhook_endpoints[endpoint["id"]] = endpoint
+    ctx.service(Webhooks).secrets[endpoint["id"]] = secret
+    return WebhookEndpointWithSecret(**endpoint, secret=secret)
 
 
 def list_endpoints(ctx: Context, query: ListQuery) -> WebhookEndpointList:
-    endpoints = ctx.owner.webhook_endpoints
-    return paginate(endpoints, WebhookEndpointList, "webhook endpoint", query, {})
+    page: WebhookEndpointList = paginate(ctx.owner.webhook_endpoints, "webhook endpoint", query, {})
+    return page
 
 
 def delete_endpoint(ctx: Context, _: None) -> WebhookEndpointDeleted:
@@ -320,12 +320,13 @@ def delete_endpoint(ctx: Context, _: None) -> WebhookEndpointDeleted:
     if ctx.owner.webhook_endpoints.pop(endpoint_id, None) is None:
         raise not_found("webhook endpoint", endpoint_id)
     ctx.service(Webhooks).secrets.pop(endpoint_id, None)  # queued deliveries to it are dropped
-    return WebhookEndpointDeleted(id=endpoint_id)
+    return WebhookEndpointDeleted(id=endpoint_id, object="webhook_endpoint", deleted=True)
 
 
 def list_events(ctx: Context, query: EventListQuery) -> EventList:
     filters = {} if query.type is None else {"type": query.type}
-    return paginate(ctx.owner.events, EventList, "event", query, filters)
+    page: EventList = paginate(ctx.owner.events, "event", query, filters)
+    return page
 
 
 ROUTES = [
