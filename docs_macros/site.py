@@ -186,6 +186,15 @@ def error_link(code: str) -> str:
     return f"[`{item.status} {code}`](errors.md#{code})"
 
 
+def not_stored_links() -> str:
+    """Links to the codes of requests rejected before they ran (never stored for a key)."""
+    return ", ".join(
+        error_link(item.code)
+        for item in catalog.ERROR_CODES
+        if item.code in catalog.NOT_STORED_CODES and item.code != "idempotency_key_in_use"
+    )
+
+
 def decline_link(decline_code: str) -> str:
     """Markdown link to a decline code's row on /decline-codes/."""
     catalog.DECLINE_CODES_BY_CODE[decline_code]  # KeyError for a code the catalog lacks
@@ -769,6 +778,7 @@ def define_env(env) -> None:
         duration,
         seconds_list,
         error_link,
+        not_stored_links,
         decline_link,
         status_of,
         test_card,

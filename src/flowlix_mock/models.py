@@ -2,11 +2,12 @@
 
 Requests are pydantic models: the pipeline validates each body and query with them (strict mode:
 `4999.0`, `"4999"` and `true` are not amounts). Responses are TypedDicts: plain dicts at run time
-(as cheap to build, store and serialize as before), typed shapes for mypy and pydantic. The
-OpenAPI document is generated from both, and the docs' endpoint table from that document. Business rules that belong to a body (three-decimal
-amounts, the CVC length of a brand, the Luhn check) are validators here that raise the
-contract's error code as the error's type; `errors.from_validation` turns a validation failure
-into the contract's 400 (or 402) with the dotted `param`.
+(as cheap to build, store and serialize as before), typed shapes for pydantic and for readers.
+The OpenAPI document is generated from both, and the docs' endpoint table from that document.
+Business rules that belong to a body (three-decimal amounts, the CVC length of a brand, the Luhn
+check) are validators here that raise the contract's error code as the error's type;
+`errors.from_validation` turns a validation failure into the contract's 400 (or 402) with the
+dotted `param`.
 
 Only the catalog is imported: the models know nothing of HTTP.
 """
@@ -44,7 +45,7 @@ Amount = Annotated[
 
 # Named types: each is one schema in the document (`#/components/schemas/Currency`), so that
 # generated clients get one `Currency` enum rather than one per field.
-CurrencyCode = TypeAliasType("Currency", Literal[catalog.CURRENCY_CODES])  # type: ignore[valid-type]
+Currency = TypeAliasType("Currency", Literal[catalog.CURRENCY_CODES])  # type: ignore[valid-type]
 """A currency as responses carry it: upper case."""
 
 
@@ -131,15 +132,15 @@ RefundReason = TypeAliasType(
 )
 EventType = TypeAliasType("EventType", Literal[catalog.EVENT_TYPE_NAMES])  # type: ignore[valid-type]
 CardBrand = TypeAliasType("CardBrand", Literal[catalog.CARD_BRANDS])  # type: ignore[valid-type]
-DeclineCodeName = TypeAliasType(
+DeclineCode = TypeAliasType(
     "DeclineCode",
     Literal[catalog.DECLINE_CODE_NAMES],  # type: ignore[valid-type]
 )
-ErrorTypeName = TypeAliasType(
+ErrorType = TypeAliasType(
     "ErrorType",
     Literal[catalog.ERROR_TYPE_NAMES],  # type: ignore[valid-type]
 )
-ErrorCodeName = TypeAliasType(
+ErrorCode = TypeAliasType(
     "ErrorCode",
     Literal[catalog.ERROR_CODE_NAMES],  # type: ignore[valid-type]
 )
@@ -311,7 +312,7 @@ class Payment(TypedDict):
     id: Annotated[str, _id("pay")]
     object: Literal["payment"]
     amount: Amount
-    currency: CurrencyCode
+    currency: Currency
     status: PaymentStatus
     amount_refunded: Annotated[int, Field(ge=0)]
     refunded: bool
@@ -320,7 +321,7 @@ class Payment(TypedDict):
     description: str | None
     metadata: dict[str, str]
     failure_code: str | None
-    decline_code: DeclineCodeName | None
+    decline_code: DeclineCode | None
     created: Timestamp
     livemode: Literal[False]
 
@@ -330,7 +331,7 @@ class Refund(TypedDict):
     object: Literal["refund"]
     payment: Annotated[str, Field(pattern="^pay_")]
     amount: Amount
-    currency: CurrencyCode
+    currency: Currency
     status: Literal["succeeded"]
     reason: RefundReason | None
     created: Timestamp
@@ -346,7 +347,7 @@ class CheckoutSession(TypedDict):
         str | None, Field(description="The succeeded payment once `status` is `complete`.")
     ]
     amount: Amount
-    currency: CurrencyCode
+    currency: Currency
     reference: str | None
     success_url: str
     cancel_url: str
@@ -426,9 +427,9 @@ class TestClock(TypedDict):
 class Error(TypedDict):
     """What went wrong: the error's type and code, the parameter at fault, the docs' page."""
 
-    type: ErrorTypeName
-    code: ErrorCodeName
-    decline_code: DeclineCodeName | None
+    type: ErrorType
+    code: ErrorCode
+    decline_code: DeclineCode | None
     message: str
     param: Annotated[str | None, Field(description="The parameter at fault, dotted.")]
     payment_id: Annotated[str | None, Field(pattern="^pay_")]
