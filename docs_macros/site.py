@@ -589,11 +589,14 @@ def _resolve(document: dict, node: Any) -> Any:
 
 def _schema_type(document: dict, schema: dict) -> str:
     schema = _resolve(document, schema or {})
+    if schema.get("pattern") == catalog.CURRENCY_PATTERN:
+        # A currency in a request: the codes in any letter case, as a pattern in the document.
+        schema = schema | {"enum": list(catalog.CURRENCY_CODES), "either_case": True}
     if "enum" in schema:
         values = [json.dumps(value) for value in schema["enum"]]
         # An enum that accepts each value in either case (the currencies) counts each once.
         folded = list(dict.fromkeys(value.upper() for value in values))
-        either_case = len(folded) < len(values)
+        either_case = len(folded) < len(values) or schema.get("either_case", False)
         if either_case:
             values = folded
         if len(values) > 6:  # e.g. the currencies: name the count, list them in a tooltip
