@@ -748,6 +748,7 @@ def define_env(env) -> None:
     links.bind(env)
     values = {
         "limits": catalog.LIMITS,
+        "mock_limits": catalog.MOCK_LIMITS,
         "currencies": catalog.CURRENCIES,
         "test_cards": catalog.TEST_CARDS,
         "decline_codes": catalog.DECLINE_CODES,

@@ -19,6 +19,7 @@ PACKAGE = ROOT / "src" / "flowlix_mock"
 
 LAYERS: dict[str, int] = {
     "catalog": 0,
+    "redact": 0,
     "models": 1,
     "errors": 2,
     "storage": 2,
@@ -35,6 +36,7 @@ LAYERS: dict[str, int] = {
     "routes": 4,
     "openapi": 5,
     "app": 6,
+    "server": 6,
     "cli": 7,
     "mcp_server": 7,
     "testing": 7,

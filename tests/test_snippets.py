@@ -142,7 +142,11 @@ class SnippetExample(CodeExample):
 
 @pytest.fixture(scope="session")
 def mock() -> Iterator[MockServer]:
-    with start_mock(seed=MOCK_SEED) as server:
+    # register_endpoint.py names a public receiver, as it would in production; the mock
+    # delivers only to loopback unless told otherwise (contract section 17).
+    with start_mock(
+        seed=MOCK_SEED, extra_args=("--allow-webhook-host", "shop.example.com")
+    ) as server:
         yield server
 
 

@@ -15,18 +15,20 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from . import catalog
+from . import catalog, redact
 from .checkout import CheckoutSessions
 from .errors import FlowlixError, not_found
 from .gc_pauses import PauseControl
 from .idempotency import IdempotencyStore, StoredResponse, request_fingerprint, validate_key
 from .openapi import build_openapi
 from .plumbing import (
+    ClientDisconnected,
     Context,
     Core,
     Response,
     Route,
     Router,
+    ascii_int,
     encode,
     parse_json,
     parse_query,
@@ -36,15 +38,17 @@ from .plumbing import (
 )
 from .ratelimit import RateLimiter
 from .routes import ROUTES
-from .storage import Account
+from .storage import Account, journal
 from .webhooks import Webhooks
 
 log = logging.getLogger("flowlix_mock")
 
 KEY_PATTERN = re.compile(catalog.KEY_PATTERN)
-# Any run of 12 or more digits in a logged path is masked: a card number must never reach a log.
-LONG_DIGITS = re.compile(r"\d{12,}")
 SIMULATIONS = frozenset(catalog.SIMULATION_NAMES)
+# POSTs that store a new object (the capacity limit counts them; a stored response counts too).
+CREATES = frozenset(
+    {"/v1/payments", "/v1/refunds", "/v1/checkout/sessions", "/v1/webhook_endpoints"}
+)
 
 
 @dataclass
@@ -65,25 +69,20 @@ def parse_simulation(value: str | None) -> Simulation | None:
         param="Flowlix-Simulate",
     )
     if name.startswith("delay="):
-        raw = name.removeprefix("delay=")
-        if (
-            option
-            or not (raw.isascii() and raw.isdigit())
-            or int(raw) > catalog.LIMITS.simulation_delay_max_ms
-        ):
+        delay_ms = ascii_int(name.removeprefix("delay="))
+        if option or delay_ms is None or delay_ms > catalog.LIMITS.simulation_delay_max_ms:
             raise problem
-        return Simulation("delay", delay_ms=int(raw))
+        return Simulation("delay", delay_ms=delay_ms)
     if name not in SIMULATIONS:
         raise problem
     count = None
     if option:
         key, _, raw = option.partition("=")
-        raw = raw.strip()
-        if key.strip() != "count" or not (raw.isascii() and raw.isdigit()):
+        count = ascii_int(raw.strip())
+        if key.strip() != "count" or count is None:
             raise problem
-        if not 1 <= int(raw) <= catalog.LIMITS.simulation_count_max:
+        if not 1 <= count <= catalog.LIMITS.simulation_count_max:
             raise problem
-        count = int(raw)
     return Simulation(name, count)
 
 
@@ -106,10 +105,15 @@ class MockApp(Core):
         rate_limit: int | None = None,
         webhook_retry_schedule: tuple[float, ...] | None = None,
         public_origin: str | None = None,
+        webhook_hosts: tuple[str, ...] = (),
+        max_objects: int = catalog.MOCK_LIMITS.max_objects_default,
     ) -> None:
         super().__init__(seed)
         self.public_origin = public_origin
-        """`https://host:port` of the mock as clients reach it (set by the command line)."""
+        """`https://host:port`: the origin of every URL the API returns (`--public-url`, else
+        set by the command line once it listens); never the request's Host header."""
+        self.webhook_hosts = frozenset(webhook_hosts)  # beyond loopback (--allow-webhook-host)
+        self.max_objects = max_objects
         self.idempotency = IdempotencyStore()
         self.rate_limiter = RateLimiter(rate_limit or catalog.LIMITS.rate_limit_test_per_second)
         self.router = Router([*ROUTES, OPENAPI_ROUTE])
@@ -130,17 +134,20 @@ class MockApp(Core):
         if scope["type"] != "http":
             return
         started = time.perf_counter()
-        response, request_id, note = await self._respond(scope, receive)
-        headers = [
-            (b"content-type", response.content_type.encode()),
-            (b"content-length", str(len(response.body)).encode()),
-            (b"flowlix-request-id", request_id.encode()),
-        ]
-        headers += [(name.encode(), value.encode()) for name, value in response.headers.items()]
+        try:
+            response, request_id, note = await self._respond(scope, receive)
+        except ClientDisconnected:
+            log.info(
+                "%s %s - client disconnected before its request was complete; nothing ran",
+                scope["method"],
+                redact.path_for_log(scope["path"]),
+            )
+            return
+        headers = _header_list(response, request_id)
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": response.body})
         if log.isEnabledFor(logging.INFO):
-            path = LONG_DIGITS.sub(lambda m: "*" * len(m.group()), scope["path"])
+            path = redact.path_for_log(scope["path"])
             elapsed_ms = (time.perf_counter() - started) * 1000
             log.info(
                 "%s %s %d %s %.1fms%s",
@@ -151,6 +158,40 @@ class MockApp(Core):
                 elapsed_ms,
                 note,
             )
+
+    async def overloaded(self, scope, receive, send) -> None:
+        """The answer when the server is past its connection limit (see server.py): 503
+        `service_unavailable` with `Retry-After`, in the contract's shape; nothing runs."""
+        request_id = self.store.anonymous_request_id()
+        error = FlowlixError(
+            "service_unavailable",
+            "The mock has too many open connections. Retry after the Retry-After seconds.",
+            headers={"Retry-After": "1", "Connection": "close"},
+        )
+        response = self._error_response(error, request_id, {})
+        headers = _header_list(response, request_id)
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": response.body})
+        log.warning(
+            "%s %s 503 %s over the connection limit",
+            scope["method"],
+            redact.path_for_log(scope["path"]),
+            request_id,
+        )
+
+    def at_capacity(self, account: Account, needed: int) -> bool:
+        """Whether `needed` more objects would take the account past `--max-objects`."""
+        held = account.object_count() + self.idempotency.count(account.fingerprint, account.now())
+        return held + needed > self.max_objects
+
+    def capacity_error(self) -> FlowlixError:
+        return FlowlixError(
+            "capacity_reached",
+            f"This account holds the {self.max_objects} objects the mock allows (--max-objects):"
+            " nothing was created. Use a new test key, or restart the mock with a larger "
+            "--max-objects.",
+            headers={"Retry-After": str(catalog.MOCK_LIMITS.capacity_retry_after_seconds)},
+        )
 
     async def _lifespan(self, receive, send) -> None:
         while True:
@@ -189,7 +230,7 @@ class MockApp(Core):
         if route is not None and route.kind != "api":
             request_id = self.store.anonymous_request_id()
             ctx = Context(self, None, request_id, method, path, matched[1], {}, headers)
-            if route.kind == "page":
+            if route.kind == "page":  # the page keeps its own journal (hosted.py)
                 if method == "POST":
                     ctx.form = await read_form(receive)
                 return await route.handler(ctx), request_id, ""
@@ -236,6 +277,8 @@ class MockApp(Core):
                     response = Response(stored.status, stored.body, replay_headers)
                     return response, stored.request_id, " replayed"
                 claimed_key = idempotency_key
+            if method == "POST" and self.at_capacity(account, int(path in CREATES)):
+                raise self.capacity_error()
             failing = False
             if simulation is not None:
                 attempt_key = idempotency_key or request_fingerprint(method, path, body)
@@ -244,19 +287,23 @@ class MockApp(Core):
                 raise self._simulated_error(simulation.name)
             if simulation is not None and simulation.delay_ms:
                 await asyncio.sleep(simulation.delay_ms / 1000)
-            try:
-                if route.request is not None:
-                    params = validate(route.request, body)
-                elif route.query is not None:
-                    params = validate(route.query, query)
-                else:
-                    params = None
-                result = route.handler(ctx, params)
-                response = Response(route.status, encode(result), limit_headers)
-                storable = True
-            except FlowlixError as error:
-                response = self._error_response(error, request_id, limit_headers)
-                storable = error.storable
+            # The handler's changes stay in a journal until the response is fully encoded: a
+            # failure anywhere before that takes them all back (contract section 17).
+            with journal() as changes:
+                try:
+                    if route.request is not None:
+                        params = validate(route.request, body)
+                    elif route.query is not None:
+                        params = validate(route.query, query)
+                    else:
+                        params = None
+                    result = route.handler(ctx, params)
+                    response = Response(route.status, encode(result), limit_headers)
+                    storable = True
+                except FlowlixError as error:  # a decline keeps its failed payment: a result
+                    response = self._error_response(error, request_id, limit_headers)
+                    storable = error.storable
+            self.commit(changes)
             if claimed_key is not None:
                 if storable:
                     stored = StoredResponse(response.status, response.body, request_id)
@@ -272,8 +319,12 @@ class MockApp(Core):
                 self.idempotency.release(account.fingerprint, claimed_key)
             request_id = request_id or self.store.anonymous_request_id()
             return self._error_response(error, request_id, limit_headers), request_id, ""
+        except ClientDisconnected:
+            if claimed_key is not None and account is not None:
+                self.idempotency.release(account.fingerprint, claimed_key)
+            raise
         except Exception:
-            log.exception("unexpected error in %s %s", method, LONG_DIGITS.sub("*", path))
+            log.exception("unexpected error in %s %s", method, redact.path_for_log(path))
             if claimed_key is not None and account is not None:
                 self.idempotency.release(account.fingerprint, claimed_key)
             request_id = request_id or self.store.anonymous_request_id()
@@ -311,7 +362,8 @@ class MockApp(Core):
         too_large = FlowlixError(
             "request_too_large", f"The request body is larger than {limit // 1024} KiB."
         )
-        if declared.isdigit() and int(declared) > limit:
+        declared_size = ascii_int(declared)
+        if declared_size is not None and declared_size > limit:
             raise too_large
         raw = await read_body(receive, limit)
         if raw is None:
@@ -365,3 +417,15 @@ class MockApp(Core):
         error: FlowlixError, request_id: str, limit_headers: dict[str, str]
     ) -> Response:
         return Response(error.status, encode(error.body(request_id)), limit_headers | error.headers)
+
+
+def _header_list(response: Response, request_id: str) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"content-type", response.content_type.encode()),
+        (b"content-length", str(len(response.body)).encode()),
+        (b"flowlix-request-id", request_id.encode()),
+    ]
+    if response.content_type == "application/json":
+        headers.append((b"cache-control", b"no-store"))  # answers hold payment data
+    headers += [(name.encode(), value.encode()) for name, value in response.headers.items()]
+    return headers

@@ -296,6 +296,15 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         "Flowlix is briefly unavailable.",
         "Retry after `Retry-After` seconds with the same `Idempotency-Key`.",
     ),
+    ErrorCode(
+        "capacity_reached",
+        503,
+        "api_error",
+        "The mock only: the account holds as many objects as `--max-objects` allows, so "
+        "nothing new was created.",
+        "Use a new test key (a new, empty account), or restart the mock with a larger "
+        "`--max-objects`. Reads keep working.",
+    ),
 )
 
 
@@ -676,6 +685,30 @@ class Limits:
 
 LIMITS = Limits()
 
+
+@dataclass(frozen=True)
+class MockLimits:
+    """The mock's own limits: what keeps one mock safe under attack and overload (section 17).
+
+    Not part of the Flowlix API; the mock page and the security page render them from here.
+    """
+
+    max_objects_default: int = 100_000  # per account: payments, refunds, sessions, stored replies
+    capacity_retry_after_seconds: int = 60
+    webhook_in_flight_per_endpoint: int = 4
+    webhook_pending_per_account: int = 1_000
+    header_max_bytes: int = 16 * 1024  # request line and headers together
+    header_read_timeout_seconds: int = 10  # from a request's first byte to its last header
+    keep_alive_seconds: int = 5
+    max_connections: int = 1_000  # open connections and requests in flight, all accounts together
+    ca_validity_days: int = 365
+    ca_renew_days_before_expiry: int = 30
+    server_cert_validity_days: int = 30
+    session_decline_limit: int = 20  # declined attempts on one hosted session before it ends
+
+
+MOCK_LIMITS = MockLimits()
+
 REFUND_REASONS: tuple[str, ...] = ("requested_by_customer", "duplicate", "fraudulent")
 
 PAYMENT_STATUS_MEANINGS: tuple[tuple[str, str], ...] = (
@@ -757,6 +790,13 @@ URL_PATTERN = (
     rf"(?::{_PORT})?(?:[/?#][!-~]*)?$"
 )
 URL_REGEX = re.compile(URL_PATTERN)
+# Webhook endpoint URLs a mock delivers to without `--allow-webhook-host` (contract section 17):
+# loopback only (localhost, 127.0.0.0/8, ::1), within URL_PATTERN.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+WEBHOOK_URL_PATTERN = (
+    rf"^(?:https://(?:localhost|127(?:\.{_OCTET}){{3}}|\[::1\])|http://(?:localhost|127\.0\.0\.1))"
+    rf"(?::{_PORT})?(?:[/?#][!-~]*)?$"
+)
 URL_RULE = (
     "must be an absolute https:// URL (in test mode http://localhost and http://127.0.0.1 are "
     "allowed too), in printable ASCII without spaces or credentials."

@@ -66,6 +66,7 @@ class SessionRecord:
     session: CheckoutSession  # the public object, the same as in account.checkout_sessions
     description: str | None
     challenge: Challenge | None = None
+    declines: int = 0  # declined attempts on the page; at the limit the session expires
 
 
 class CheckoutSessions:
@@ -83,11 +84,10 @@ class CheckoutSessions:
         core.shutdown_hooks.append(self._stop_sweeper)
 
     def add(self, account: Account, session: CheckoutSession, description: str | None) -> None:
-        session_id = session["id"]
-        account.checkout_sessions[session_id] = session
+        account.add(account.checkout_sessions, session["id"], session)
         record = SessionRecord(account, session, description)
-        self._records[session_id] = record
-        self._open.setdefault(account.fingerprint, {})[session_id] = record
+        account.add(self._records, session["id"], record)
+        account.add(self._open.setdefault(account.fingerprint, {}), session["id"], record)
 
     # --- for the hosted pages ---------------------------------------------------------------
 
@@ -101,11 +101,12 @@ class CheckoutSessions:
     def complete(self, record: SessionRecord, payment: Payment) -> None:
         """Mark an open session paid by `payment` and announce it."""
         session = record.session
-        session["status"] = "complete"
-        session["payment_status"] = "paid"
-        session["payment"] = payment["id"]
+        account = record.account
+        account.update(session, status="complete", payment_status="paid", payment=payment["id"])
+        challenge = record.challenge
         record.challenge = None
-        self._open.get(record.account.fingerprint, {}).pop(session["id"], None)
+        account.on_rollback(lambda: setattr(record, "challenge", challenge))
+        account.remove(self._open.get(account.fingerprint, {}), session["id"])
         self.core.emit(record.account, "checkout.session.completed", session)
 
     # --- expiry -----------------------------------------------------------------------------
@@ -114,9 +115,17 @@ class CheckoutSessions:
         session = record.session
         if session["status"] != "open" or record.account.now() < session["expires_at"]:
             return
-        session["status"] = "expired"
+        self.expire(record)
+
+    def expire(self, record: SessionRecord) -> None:
+        """End an open session unpaid (its time ran out, or too many attempts were declined)."""
+        session = record.session
+        account = record.account
+        account.update(session, status="expired")
+        challenge = record.challenge
         record.challenge = None
-        self._open.get(record.account.fingerprint, {}).pop(session["id"], None)
+        account.on_rollback(lambda: setattr(record, "challenge", challenge))
+        account.remove(self._open.get(account.fingerprint, {}), session["id"])
         self.core.emit(record.account, "checkout.session.expired", session)
 
     def expire_due(self, account: Account) -> None:

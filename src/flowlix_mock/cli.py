@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import signal
 import socket
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import uvicorn
 
-from . import catalog, tls
+from . import catalog, redact, tls
 from .app import MockApp
+from .server import LimitedHttpToolsProtocol
 
 log = logging.getLogger("flowlix_mock")
 
@@ -38,6 +41,66 @@ def port_number(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"ports run from 0 to 65535, got {value}")
     return value
+
+
+def public_url(text: str) -> str:
+    """`https://host[:port]`: an origin without path, query or credentials."""
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if (
+        parts is None
+        or parts.scheme != "https"
+        or not parts.hostname
+        or parts.username is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or not text.isascii()
+    ):
+        raise argparse.ArgumentTypeError(
+            f"expected an https origin such as https://mock.internal:12111, got {text!r}"
+        )
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"https://{host}" + (f":{port}" if port is not None else "")
+
+
+def webhook_host(text: str) -> str:
+    """A host name or IP address that webhook endpoint URLs may name (lower case)."""
+    host = text.strip().lower().removeprefix("[").removesuffix("]")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    labels = host.split(".")
+    if not host or not all(
+        label and len(label) <= 63 and label.replace("-", "").isalnum() and label.isascii()
+        for label in labels
+    ):
+        raise argparse.ArgumentTypeError(f"expected a host name or IP address, got {text!r}")
+    return host
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def non_loopback_warning(host: str) -> str | None:
+    """The one warning line printed when the mock listens beyond this machine."""
+    if is_loopback(host):
+        return None
+    return (
+        f"Warning: listening on {host}, not a loopback address: anyone who can reach it can use "
+        "this mock and its hosted pages without a real key; keep it on 127.0.0.1 unless you "
+        "mean to share it."
+    )
 
 
 def retry_schedule(text: str) -> tuple[float, ...]:
@@ -95,6 +158,31 @@ def parser() -> argparse.ArgumentParser:
         + ",".join(str(delay) for delay in catalog.LIMITS.webhook_retry_schedule_seconds)
         + "); shorten it in tests, e.g. 0.2,0.4",
     )
+    parser.add_argument(
+        "--public-url",
+        type=public_url,
+        metavar="URL",
+        help="the origin used in every URL the API returns, such as a checkout session's url "
+        "(default: https://HOST:PORT)",
+    )
+    parser.add_argument(
+        "--allow-webhook-host",
+        type=webhook_host,
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="also deliver webhooks to this host (repeatable); by default only to localhost, "
+        "127.0.0.0/8 and ::1",
+    )
+    parser.add_argument(
+        "--max-objects",
+        type=positive_int,
+        default=catalog.MOCK_LIMITS.max_objects_default,
+        metavar="N",
+        help="objects one account may hold: payments, refunds, checkout sessions and stored "
+        "idempotent responses together (default: %(default)s); past it, creates get 503 "
+        "capacity_reached",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     return parser
 
@@ -121,34 +209,41 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-async def _serve(app: MockApp, args: argparse.Namespace, tls_files: tls.TlsFiles) -> None:
-    sockets: list[tuple[_Server, socket.socket]] = []
-    https_socket = _bind(args.host, args.port)
-    common = dict(
+def server_config(app: MockApp, tls_files: tls.TlsFiles | None, **overrides) -> uvicorn.Config:
+    """uvicorn's settings for one listener, with the mock's limits set deliberately."""
+    limits = catalog.MOCK_LIMITS
+    settings = dict(
         lifespan="on",
         access_log=False,
         log_config=None,
         log_level="warning",
         server_header=False,
         date_header=False,
-        http="httptools",
+        # httptools with the mock's header size limit, header-read timeout and connection
+        # limit (see server.py); uvicorn's own concurrency limit stays off: it would answer a
+        # plain-text 503 instead of the contract's.
+        http=LimitedHttpToolsProtocol,
+        timeout_keep_alive=limits.keep_alive_seconds,
+        limit_concurrency=None,
+        backlog=limits.max_connections,
         # Never trust X-Forwarded-Proto: a plain-HTTP request must not pass as HTTPS.
         proxy_headers=False,
         loop="none",
     )
-    https = _Server(
-        uvicorn.Config(
-            app,
-            ssl_certfile=str(tls_files.cert_file),
-            ssl_keyfile=str(tls_files.key_file),
-            **common,
-        )
-    )
+    if tls_files is not None:
+        settings |= dict(ssl_certfile=str(tls_files.cert_file), ssl_keyfile=str(tls_files.key_file))
+    return uvicorn.Config(app, **(settings | overrides))
+
+
+async def _serve(app: MockApp, args: argparse.Namespace, tls_files: tls.TlsFiles) -> None:
+    sockets: list[tuple[_Server, socket.socket]] = []
+    https_socket = _bind(args.host, args.port)
+    https = _Server(server_config(app, tls_files))
     sockets.append((https, https_socket))
     http_port = None
     if args.http_port is not None:
         http_socket = _bind(args.host, args.http_port)
-        http = _Server(uvicorn.Config(app, **(common | {"lifespan": "off"})))
+        http = _Server(server_config(app, None, lifespan="off"))
         sockets.append((http, http_socket))
         http_port = http_socket.getsockname()[1]
 
@@ -163,15 +258,17 @@ async def _serve(app: MockApp, args: argparse.Namespace, tls_files: tls.TlsFiles
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop)
 
+    port = https_socket.getsockname()[1]
+    if app.public_origin is None:
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(args.host, args.host)
+        app.public_origin = f"https://{_url_host(host)}:{port}"
     tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in sockets]
     while not all(server.started for server, _ in sockets):
         if any(task.done() for task in tasks):
             break
         await asyncio.sleep(0.01)
     if all(server.started for server, _ in sockets):
-        port = https_socket.getsockname()[1]
         host = _url_host(args.host)
-        app.public_origin = f"https://{host}:{port}"
         if http_port is not None:
             print(f"Plain HTTP on http://{host}:{http_port} answers 403 https_required", flush=True)
         print(f"Flowlix mock API listening on https://{host}:{port}/v1", flush=True)
@@ -193,18 +290,16 @@ def main(argv: list[str] | None = None) -> int:
         if option is not None and not option.is_file():
             parser().error(f"no such file: {option}")
 
-    if not args.quiet:
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
+    _configure_logging(args.quiet)
+    warning = non_loopback_warning(args.host)
+    if warning is not None:
+        print(warning, flush=True)
 
     with tempfile.TemporaryDirectory(prefix="flowlix-mock-") as work_dir:
         if args.tls_cert is not None:
             tls_files = tls.TlsFiles(None, args.tls_cert, args.tls_key)
         else:
-            tls_files = tls.local_tls(args.host, Path(work_dir))
+            tls_files = tls.local_tls(Path(work_dir))
             print(f"Local certificate authority: {tls_files.ca_file}", flush=True)
             print("Trust it in your shell (Python's ssl, httpx, requests) with:", flush=True)
             print(f"  export SSL_CERT_FILE={tls_files.ca_file}", flush=True)
@@ -214,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             rate_limit=args.rate_limit,
             webhook_retry_schedule=args.webhook_retry_schedule,
+            public_origin=args.public_url,
+            webhook_hosts=tuple(args.allow_webhook_host),
+            max_objects=args.max_objects,
         )
         try:
             _run(app, args, tls_files)
@@ -222,6 +320,16 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     print("Flowlix mock stopped.", flush=True)
     return 0
+
+
+def _configure_logging(quiet: bool) -> None:
+    """Every log line (the mock's, uvicorn's, tracebacks) goes through the card-number mask."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(redact.MaskingFormatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
 
 
 def _run(app: MockApp, args: argparse.Namespace, tls_files: tls.TlsFiles) -> None:

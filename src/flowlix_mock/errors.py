@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import catalog
+from . import catalog, redact
 
 
 class FlowlixError(Exception):
@@ -49,14 +49,15 @@ class FlowlixError(Exception):
         )
 
     def body(self, request_id: str) -> dict[str, Any]:
-        """The error in the contract's shape (`models.ErrorResponse`)."""
+        """The error in the contract's shape (`models.ErrorResponse`); a card number in the
+        message or the param is masked."""
         return {
             "error": {
                 "type": self.type,
                 "code": self.code,
                 "decline_code": self.decline_code,
-                "message": self.message,
-                "param": self.param,
+                "message": redact.mask(self.message),
+                "param": None if self.param is None else redact.mask(self.param),
                 "payment_id": self.payment_id,
                 "doc_url": catalog.doc_url(self.code, self.decline_code),
                 "request_id": request_id,
@@ -73,6 +74,9 @@ def invalid(param: str, why: str) -> FlowlixError:
 
 
 def not_found(kind: str, object_id: str, param: str | None = None) -> FlowlixError:
+    """404 `resource_missing`; an id that looks like a card number is not echoed."""
+    if redact.CARD_LIKE.search(object_id) or not object_id.isprintable() or len(object_id) > 255:
+        return FlowlixError("resource_missing", f"No such {kind}.", param=param)
     return FlowlixError("resource_missing", f"No such {kind}: '{object_id}'.", param=param)
 
 

@@ -36,6 +36,7 @@ from .errors import FlowlixError
 from .models import CardInput
 from .payments import charge
 from .plumbing import Context, Response, Route
+from .storage import journal
 
 log = logging.getLogger("flowlix_mock")
 
@@ -140,18 +141,21 @@ def _closed(status: int, record: SessionRecord) -> Response:
     else:
         title = "Payment page expired"
         back = session["cancel_url"]
-    return page(status, "closed.html", record, title=title, back=back)
+    locked = record.declines >= catalog.MOCK_LIMITS.session_decline_limit
+    return page(status, "closed.html", record, title=title, back=back, locked=locked)
 
 
 # --- the pages --------------------------------------------------------------------------------
 
 
 def _safe(handler: Callable[[Context], Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
-    """A page never takes the server down: an unexpected error is logged and shown as a 500."""
+    """A page never takes the server down: an unexpected error is logged and shown as a 500,
+    and whatever the page had changed is taken back (its journal; see storage.py)."""
 
     async def run(ctx: Context) -> Response:
         try:
-            return await handler(ctx)
+            with journal() as changes:
+                response = await handler(ctx)  # page handlers do not suspend
         except Exception:
             log.exception("hosted page failed: %s %s", ctx.method, ctx.path.split("/")[1])
             return _message(
@@ -159,6 +163,8 @@ def _safe(handler: Callable[[Context], Awaitable[Response]]) -> Callable[..., Aw
                 "Something went wrong",
                 "The payment page failed. Nothing was charged. Please try again.",
             )
+        ctx.core.commit(changes)
+        return response
 
     return run
 
@@ -232,6 +238,9 @@ def _charge(
     ctx: Context, record: SessionRecord, card: CardInput, state: FormState, *, authenticated: bool
 ) -> Response:
     session = record.session
+    if ctx.core.at_capacity(record.account, 1):
+        state.alert = "This payment page cannot take payments right now. Nothing was charged."
+        return _form(503, record, state)
     try:
         payment = charge(
             ctx.core,
@@ -248,6 +257,13 @@ def _charge(
         if error.code == "expired_card" and error.decline_code is None:
             state.errors["expiry"] = "This card has expired. Check the date or use another card."
             return _form(422, record, state)
+        record.declines += 1
+        record.account.on_rollback(lambda: setattr(record, "declines", record.declines - 1))
+        if record.declines >= catalog.MOCK_LIMITS.session_decline_limit:
+            # Card testing: a page that takes unlimited declines lets anyone check stolen card
+            # numbers against it. The session ends unpaid (checkout.session.expired).
+            ctx.service(CheckoutSessions).expire(record)
+            return _closed(402, record)
         state.alert = catalog.customer_message(error.decline_code)
         return _form(402, record, state)
     ctx.service(CheckoutSessions).complete(record, payment)

@@ -86,6 +86,10 @@ class IdempotencyStore:
             )
         return entry.response
 
+    def count(self, account: str, now: int) -> int:
+        """Entries the account holds: stored responses and keys of requests still running."""
+        return len(self._entries_for(account, now))
+
     def complete(self, account: str, key: str, response: StoredResponse) -> None:
         entry = self._entries[account][key]
         entry.response = response

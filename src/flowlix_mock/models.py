@@ -270,8 +270,26 @@ class CheckoutSessionCreate(RequestModel):
         return self
 
 
+# The host rule depends on the mock's options (`--allow-webhook-host`), so the handler checks it;
+# the document shows the default: loopback hosts only.
+WebhookUrl = Annotated[
+    str,
+    Field(max_length=LIMITS.url_max_length),
+    AfterValidator(_url),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": LIMITS.url_max_length,
+            "pattern": catalog.WEBHOOK_URL_PATTERN,
+            "description": "Where events are POSTed. The mock delivers to loopback hosts only "
+            "(localhost, 127.0.0.0/8, ::1) unless started with --allow-webhook-host HOST.",
+        }
+    ),
+]
+
+
 class WebhookEndpointCreate(RequestModel):
-    url: Annotated[MerchantUrl, Field(description="Where events are POSTed.")]
+    url: WebhookUrl
     events: Annotated[list[EventType], Field(min_length=1)]
 
 

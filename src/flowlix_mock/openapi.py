@@ -46,6 +46,7 @@ POST_CODES = (
     "idempotency_key_invalid",
     "idempotency_key_reused",
     "idempotency_key_in_use",
+    "capacity_reached",
 )
 
 TAGS = {

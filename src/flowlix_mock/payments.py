@@ -80,7 +80,7 @@ def charge(
         created=account.now(),
         livemode=False,
     )
-    account.payments[payment["id"]] = payment
+    account.add(account.payments, payment["id"], payment)
     if failure_code is not None and decline_code is not None:
         core.emit(account, "payment.failed", payment)
         raise FlowlixError(
@@ -173,9 +173,9 @@ def create_refund(ctx: Context, body: RefundCreate) -> Refund:
         reason=body.reason,
         created=account.now(),
     )
-    account.refunds[refund["id"]] = refund
-    payment["amount_refunded"] += amount
-    payment["refunded"] = payment["amount_refunded"] == payment["amount"]
+    account.add(account.refunds, refund["id"], refund)
+    refunded = payment["amount_refunded"] + amount
+    account.update(payment, amount_refunded=refunded, refunded=refunded == payment["amount"])
     ctx.emit("refund.succeeded", refund)
     return refund
 

@@ -9,6 +9,7 @@ into one application, `openapi.py` turns the same rows into the OpenAPI document
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -20,7 +21,7 @@ from pydantic_core import to_json
 from . import catalog
 from .errors import FlowlixError, from_validation, not_found
 from .models import ListQuery
-from .storage import Account, Store
+from .storage import Account, Journal, Store, current_journal
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -119,6 +120,7 @@ class Core:
     """
 
     def __init__(self, seed: str | None = None) -> None:
+        self.public_origin: str | None = None  # the origin of URLs the API returns
         self.store = Store(seed)
         self.event_listeners: list[Callable[[Account, str, Any], None]] = []
         self.clock_listeners: list[Callable[[Account], None]] = []
@@ -127,10 +129,26 @@ class Core:
         self.services: dict[type, object] = {}
 
     def emit(self, account: Account | None, event_type: str, data: Any) -> None:
+        """Announce an event; inside a request's journal it waits for the commit."""
         if account is None:
+            return
+        changes = current_journal()
+        if changes is not None:  # a snapshot: what the object was when the event happened
+            snapshot = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+            changes.events.append((account, event_type, snapshot))
             return
         for listener in self.event_listeners:
             listener(account, event_type, data)
+
+    def commit(self, changes: Journal) -> None:
+        """A request's response is fully produced: the events it emitted go out."""
+        for account, event_type, data in changes.events:
+            self.emit(account, event_type, data)
+
+    def at_capacity(self, account: Account, needed: int) -> bool:
+        """Whether `needed` more objects would take the account past its limit (the app's
+        `--max-objects`)."""
+        return False
 
     def service(self, kind: type[T]) -> T:
         found = self.services[kind]
@@ -155,8 +173,8 @@ class Context:
 
     @property
     def origin(self) -> str:
-        """The scheme and host the client used to reach the mock, for absolute URLs."""
-        return f"https://{self.headers.get('host', '127.0.0.1')}"
+        """The mock's public origin (`--public-url`) for absolute URLs; never the Host header."""
+        return self.core.public_origin or "https://127.0.0.1"
 
     @property
     def owner(self) -> Account:
@@ -187,12 +205,56 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_DIGITS = 18  # any longer number in a header or query value is refused, not parsed
+
+
+def ascii_int(text: str) -> int | None:
+    """`text` as a whole number if it is 1 to 18 ASCII digits, else None (never raises).
+
+    `str.isdigit()` also accepts superscripts and other scripts' digits that `int()` rejects or
+    reads differently, and `int()` refuses strings of more than 4,300 digits: neither may turn
+    a bad header or query value into a 500.
+    """
+    if not 1 <= len(text) <= MAX_DIGITS or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
+def _holds_surrogate(value: Any) -> bool:
+    """Whether any string (key or value) in parsed JSON holds a lone surrogate (U+D800-DFFF)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def parse_json(raw: bytes) -> Any:
-    """JSON with `NaN` and `Infinity` rejected (json.loads would take them; so would pydantic)."""
+    """JSON with `NaN` and `Infinity` rejected (json.loads would take them; so would pydantic),
+    strictly UTF-8 (json.loads would guess UTF-16 or UTF-32 from bytes), and without a lone
+    surrogate in any string: such a string could be stored but never encoded again."""
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
+        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         raise FlowlixError("invalid_json", "The request body is not valid JSON.") from None
+    if _holds_surrogate(body):
+        raise FlowlixError(
+            "invalid_json",
+            "The request body is not valid JSON: a string holds a lone UTF-16 surrogate.",
+        )
+    return body
+
+
+class ClientDisconnected(Exception):
+    """The client went away before its request was complete: there is no one to answer."""
 
 
 async def read_body(receive: Callable[[], Awaitable[dict]], limit: int) -> bytes | None:
@@ -201,6 +263,8 @@ async def read_body(receive: Callable[[], Awaitable[dict]], limit: int) -> bytes
     size = 0
     while True:
         message = await receive()
+        if message["type"] == "http.disconnect":  # the body never fully arrived: run nothing
+            raise ClientDisconnected
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

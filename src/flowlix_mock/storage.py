@@ -12,7 +12,11 @@ import random
 import secrets
 import string
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from .models import CheckoutSession, Event, Payment, Refund, WebhookEndpoint
 
@@ -20,13 +24,53 @@ ALPHANUMERIC = string.ascii_letters + string.digits
 SEEDED_EPOCH = 1767225600  # 2026-01-01T00:00:00Z: where a seeded account's clock starts
 
 
-# Ids only need to be unique and unguessable enough for a test environment; this generator is
-# seeded from the OS once and is much faster than drawing every character from `secrets`.
-_UNSEEDED = random.Random(secrets.randbits(128))
+# Without a seed, ids come from the operating system's cryptographic random source: a checkout
+# session's id is its hosted page's only access control (contract section 17).
+_UNSEEDED: random.Random = secrets.SystemRandom()
 
 
 def key_fingerprint(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+@dataclass
+class Journal:
+    """What the running request changed, so that a request ending in a 5xx leaves nothing.
+
+    The pipeline opens one (`journal()`) around a request's handler and closes it only once the
+    response is fully encoded: then the events the request emitted go out (commit). On any
+    failure before that, its undo steps run, newest first (rollback), and its events are
+    dropped. Handlers do not `await`, so no other request changes anything in between.
+    """
+
+    undo: list[Callable[[], None]] = field(default_factory=list)
+    events: list[tuple[Account, str, Any]] = field(default_factory=list)
+
+    def rollback(self) -> None:
+        self.events.clear()
+        while self.undo:
+            self.undo.pop()()
+
+
+_JOURNAL: ContextVar[Journal | None] = ContextVar("flowlix_mock_journal", default=None)
+
+
+def current_journal() -> Journal | None:
+    return _JOURNAL.get()
+
+
+@contextmanager
+def journal() -> Iterator[Journal]:
+    """Record the changes made inside; take them all back if the block raises."""
+    current = Journal()
+    token = _JOURNAL.set(current)
+    try:
+        yield current
+    except BaseException:
+        _JOURNAL.reset(token)
+        current.rollback()
+        raise
+    _JOURNAL.reset(token)
 
 
 @dataclass
@@ -54,8 +98,55 @@ class Account:
         return base + self.clock_offset
 
     def advance(self, seconds: int) -> int:
+        previous = self.clock_offset
         self.clock_offset += seconds
+        self.on_rollback(lambda: setattr(self, "clock_offset", previous))
         return self.now()
+
+    # --- changes the running request can take back ------------------------------------------
+
+    @staticmethod
+    def on_rollback(undo: Callable[[], None]) -> None:
+        """Register how to take back a change, if the running request fails after all."""
+        current = _JOURNAL.get()
+        if current is not None:
+            current.undo.append(undo)
+
+    def add(self, table: dict[str, Any], object_id: str, item: Any) -> None:
+        """Store a new object in one of this account's tables."""
+        table[object_id] = item
+        self.on_rollback(lambda: table.pop(object_id, None))
+
+    def update(self, item: Any, **changes: Any) -> None:
+        """Change fields of a stored object (a dict or a model)."""
+        if isinstance(item, dict):
+            previous = {name: item[name] for name in changes}
+            item.update(changes)
+            self.on_rollback(lambda: item.update(previous))
+            return
+        previous = {name: getattr(item, name) for name in changes}
+        for name, value in changes.items():
+            setattr(item, name, value)
+        self.on_rollback(lambda: [setattr(item, name, value) for name, value in previous.items()])
+
+    def remove(self, table: dict[str, Any], object_id: str) -> Any:
+        """Take an object out of a table (a rollback puts it back in its place)."""
+        if object_id not in table:
+            return None
+        if _JOURNAL.get() is not None:
+            before = dict(table)
+            self.on_rollback(lambda: (table.clear(), table.update(before)))
+        return table.pop(object_id)
+
+    def object_count(self) -> int:
+        """Payments, refunds, checkout sessions and webhook endpoints (stored idempotent
+        responses are counted by the idempotency store)."""
+        return (
+            len(self.payments)
+            + len(self.refunds)
+            + len(self.checkout_sessions)
+            + len(self.webhook_endpoints)
+        )
 
     def random_token(self, length: int) -> str:
         return "".join((self._random or _UNSEEDED).choices(ALPHANUMERIC, k=length))

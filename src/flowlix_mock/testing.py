@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import trustme
+
+from . import tls
 
 ALPHANUMERIC = string.ascii_letters + string.digits
 LISTENING = "Flowlix mock API listening on "
@@ -137,14 +138,11 @@ def start_mock(
     """Start `flowlix-mock` on a free loopback port with a throwaway CA; stop it on exit."""
     with tempfile.TemporaryDirectory(prefix="flowlix-mock-test-") as directory:
         folder = Path(directory)
-        ca = trustme.CA(organization_name="Flowlix mock test CA")
-        server_cert = ca.issue_cert("127.0.0.1", "localhost")
+        # A CA of its own for this run (made like the mock's local CA: loopback only).
+        ca = tls.new_ca()
         ca_file = folder / "ca.pem"
-        cert_file = folder / "server.pem"
-        key_file = folder / "server-key.pem"
-        ca.cert_pem.write_to_path(str(ca_file))
-        server_cert.private_key_pem.write_to_path(str(key_file))
-        cert_file.write_bytes(b"".join(blob.bytes() for blob in server_cert.cert_chain_pems))
+        ca_file.write_bytes(ca.cert_pem)
+        cert_file, key_file = tls.issue_server_files(ca, folder)
 
         args = _command() + [
             "--host",
