@@ -314,7 +314,7 @@ POSTS = [path for method, path in OPERATIONS if method == "POST"]
 def test_hostile_bodies(account: Account, path: str):
     template = json.loads(json.dumps(VALID.get(path, {})).replace("PAYMENT_ID", account.payment_id))
 
-    @budget(30)
+    @budget(24)
     @given(data=st.data())
     def run(data) -> None:
         body = data.draw(mutated(template))
@@ -340,7 +340,7 @@ def test_hostile_headers(account: Account, method: str, path: str):
     path = path.replace("{id}", account.payment_id)
     template = json.loads(json.dumps(VALID.get(path, {})).replace("PAYMENT_ID", account.payment_id))
 
-    @budget(8)
+    @budget(6)
     @given(
         simulate=st.one_of(st.none(), header_value),
         key=header_value,
@@ -364,7 +364,7 @@ def test_hostile_headers(account: Account, method: str, path: str):
     account.audit()
 
 
-@budget(60)
+@budget(40)
 @given(
     operation=st.sampled_from(OPERATIONS),
     segment=evil_text,
@@ -395,7 +395,7 @@ def test_nothing_unannounced_after_the_hostile_paths(account: Account) -> None:
     account.audit()
 
 
-@budget(15)
+@budget(10)
 @given(segment=evil_text)
 def test_hostile_hosted_page_paths(mock: MockServer, account: Account, segment: str) -> None:
     encoded_segment = quote(segment.encode("utf-8", "surrogatepass"), safe="")
