@@ -32,11 +32,7 @@ SNIPPETS = sorted(SNIPPETS_DIR.rglob("*.py"))
 MOCK_SEED = "flowlix-docs"
 
 # Snippets written to the contract for endpoints the mock does not serve yet (issue 3).
-PENDING_MOCK_ENDPOINTS: set[str] = {
-    # 3-D Secure on the Direct API (contract section 16): the docs land before the mock does.
-    "three_d_secure/create_payment.py",
-    "three_d_secure/return_handler.py",
-}
+PENDING_MOCK_ENDPOINTS: set[str] = set()
 
 # Backoff snippets must not really sleep: the waits they ask for, in order, each within bounds.
 # The retry helper waits a random time (full jitter) up to catalog.LIMITS.retry_backoff_seconds
