@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from flowlix_mock import catalog
@@ -476,6 +477,24 @@ def test_a_customer_answers_the_challenge_in_chromium(
     page.go_back()
     page.reload()
     expect(page.get_by_text(re.compile("closed", re.I)).first).to_be_visible()
+
+
+@pytest.mark.browser
+def test_the_challenge_and_closed_pages_are_accessible(client, merchant, challenge_browser):
+    return_url = f"{merchant.origin}/orders/42/return"
+    payment = client.post("/payments", json=body(return_url=return_url)).json()
+    context = challenge_browser.new_context()  # axe-core runs as a script
+    try:
+        page = context.new_page()
+        page.goto(payment["next_action"]["url"])
+        assert Axe().run(page).violations_count == 0
+        page.get_by_role("button", name="Fail authentication").click()
+        page.wait_for_url(f"{return_url}?*")
+        page.goto(payment["next_action"]["url"])
+        expect(page.get_by_role("heading", level=1)).to_have_text("This authentication is closed")
+        assert Axe().run(page).violations_count == 0
+    finally:
+        context.close()
 
 
 # --- the same cards on the Hosted Payment Page ----------------------------------------------
