@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "hosted": 3,
     "webhooks": 3,
     "test_helpers": 3,
+    "three_d_secure": 3,
     "routes": 4,
     "openapi": 5,
     "app": 6,

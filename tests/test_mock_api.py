@@ -272,6 +272,8 @@ def test_created_payment_has_the_contract_shape(client: httpx.Client):
         "metadata": {"order": "1234"},
         "failure_code": None,
         "decline_code": None,
+        "three_d_secure": None,  # revision 2: null for a card without 3-D Secure
+        "next_action": None,
         "created": None,
         "livemode": False,
     }

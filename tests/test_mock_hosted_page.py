@@ -31,7 +31,11 @@ pytestmark = pytest.mark.browser
 
 SUCCESS_CARD = "4111111111111111"
 FUTURE_EXPIRY = "12/39"
-THREE_DS_CARD = next(card for card in catalog.TEST_CARDS if card.hosted_page is not None)
+THREE_DS_CARD = next(
+    card
+    for card in catalog.TEST_CARDS
+    if card.three_d_secure == "challenge" and card.after_challenge_decline_code is None
+)
 PAGE_DECLINES = [
     card for card in catalog.TEST_CARDS if card.outcome == "decline" and card.hosted_page is None
 ]
@@ -397,12 +401,14 @@ def test_three_d_secure_fail_declines_and_the_answer_is_one_use(page, client, me
     fill_card(page, THREE_DS_CARD.number)
     token = page.locator("input[name=challenge]").get_attribute("value")
     page.get_by_role("button", name="Fail authentication").click()
+    # Contract section 16: a failed challenge is `authentication_failed`, as on the Direct API.
     expect(page.get_by_role("alert")).to_have_text(
-        catalog.customer_message("authentication_required")
+        catalog.customer_message("authentication_failed")
     )
     expect(page.get_by_label("Card number")).to_be_visible()
     [failed] = payments_of(client)
-    assert failed["decline_code"] == "authentication_required"
+    assert failed["decline_code"] == "authentication_failed"
+    assert failed["three_d_secure"]["result"] == "failed"
 
     replayed = httpx.post(
         f"{session['url']}/3ds",

@@ -32,11 +32,7 @@ SNIPPETS = sorted(SNIPPETS_DIR.rglob("*.py"))
 MOCK_SEED = "flowlix-docs"
 
 # Snippets written to the contract for endpoints the mock does not serve yet (issue 3).
-PENDING_MOCK_ENDPOINTS: set[str] = {
-    # 3-D Secure on the Direct API (contract section 16): the docs land before the mock does.
-    "three_d_secure/create_payment.py",
-    "three_d_secure/return_handler.py",
-}
+PENDING_MOCK_ENDPOINTS: set[str] = set()
 
 # Backoff snippets must not really sleep: the waits they ask for, in order, each within bounds.
 # The retry helper waits a random time (full jitter) up to catalog.LIMITS.retry_backoff_seconds
@@ -72,6 +68,8 @@ PAYMENTS_PER_ORDER = {
     "errors/handle_errors.py": {"order-2001": 1, "order-2004": 0, "order-2005": 0},
     "monitoring/count_errors.py": {"order-1": 0, "order-5": 0, "order-7": 1, "order-10": 0},
     # A decline, then one success, for each order: the third card was never charged.
+    "three_d_secure/create_payment.py": {"order-3004": 1},  # requires_action, one payment
+    "three_d_secure/return_handler.py": {"order-4001": 1, "order-4002": 1},
     "payments/store_payment_id.py": {"order-1234": 2, "order-1235": 2},
     "payments/reconcile_payments.py": {"order-3001": 1, "order-3002": 1, "order-3003": 2},
 }

@@ -24,17 +24,23 @@ def first_result(page: Page, query: str) -> str:
     """Type a query into the header's search box; the path of the first result's link."""
     search = page.locator("input.md-search__input")
     search.click()
-    search.fill("")
-    search.press_sequentially(query, delay=20)
     links = page.locator(".md-search-result__item > a")
+    # Empty the box with a keystroke: Material clears the results of the last query.
+    search.fill("")
+    search.press("Backspace")
+    expect(links).to_have_count(0)
+    # Material searches on each keystroke and the worker answers each in turn: put in all but
+    # the last character, then type that one, so only the whole query is searched for.
+    search.fill(query[:-1])
+    search.press_sequentially(query[-1])
     expect(links.first).to_be_visible()
     # The list is redrawn for each keystroke as the search worker answers: read it until it
-    # has stayed the same for half a second, which is the answer to the whole query.
+    # stays the same for a moment, which is the answer to the whole query.
     seen: list[list[str]] = []
     while len(seen) < 3 or seen[-1] != seen[-2] or seen[-2] != seen[-3]:
-        page.wait_for_timeout(250)
+        page.wait_for_timeout(120)
         seen.append(links.evaluate_all("links => links.map(link => link.href)"))
-        assert len(seen) < 40, f"{query!r}: the results never settled"
+        assert len(seen) < 80, f"{query!r}: the results never settled"
     return urlsplit(seen[-1][0]).path
 
 

@@ -61,6 +61,18 @@ def start_payment(client: httpx.Client, order: dict, card: dict) -> dict:
 
 
 # --8<-- [end:focus]
+
+
+def describe(step: dict) -> str:
+    """What the checkout does next, in words (your web handler acts on it instead)."""
+    if step["next"] == "redirect":
+        return f"303 to the challenge, {urlsplit(step['url']).path}"
+    if step["next"] == "fulfil":
+        secure = step["three_d_secure"] or {"flow": None, "liability_shift": False}
+        return f"paid; 3-D Secure: {secure['flow']}, liability shift: {secure['liability_shift']}"
+    return f"declined: {step['decline_code']}"
+
+
 card = {"exp_month": 12, "exp_year": 2030, "cvc": "123"}
 orders = [
     {"id": "order-3001", "amount": 4999, "currency": "EUR", "card": "4111111111111111"},
@@ -72,15 +84,10 @@ with flowlix_client() as client:
     try:
         for order in orders:
             step = start_payment(client, order, card | {"number": order.pop("card")})
-            if step["next"] == "redirect":
-                print(order["id"], "-> redirect the browser to", urlsplit(step["url"]).path)
-            elif step["next"] == "fulfil":
-                secure = step["three_d_secure"] or {"flow": None, "liability_shift": False}
-                print(
-                    f"{order['id']} -> paid; 3-D Secure: {secure['flow']}, "
-                    f"liability shift: {secure['liability_shift']}"
-                )
-            else:
-                print(order["id"], "-> declined:", step["decline_code"])
+            print(order["id"], "->", describe(step))
+            #> order-3001 -> paid; 3-D Secure: None, liability shift: False
+            #> order-3002 -> paid; 3-D Secure: frictionless, liability shift: True
+            #> order-3003 -> paid; 3-D Secure: exemption, liability shift: False
+            #> order-3004 -> 303 to the challenge, /3ds/3ds_SQbq1BxzaoscwPGvVg5MlPsz
     except httpx.HTTPError as error:
         sys.exit(f"Flowlix request failed: {error!r}")

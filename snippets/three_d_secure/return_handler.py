@@ -153,13 +153,16 @@ with flowlix_client() as client:
         #> Thank you! Order order-4001 is confirmed.
         print(handle_return(client, urlsplit(redirect).query, orders))  # a reload
         #> Thank you! Order order-4001 is confirmed.
-        print(orders["order-4001"])
-        #> {'id': 'order-4001', 'amount': 4999, 'status': 'paid', 'payment_id': 'pay_', 'liability_shift': True}
+        order = orders["order-4001"]
+        print(order["status"], order["payment_id"], "liability shift:", order["liability_shift"])
+        #> paid pay_Yzs74TFTunewgIqmoD4rYs33 liability shift: True
 
         payment = create_payment(client, orders["order-4002"], "4000040000010114")
         redirect = answer_challenge(payment["next_action"]["url"], "Fail authentication")
         print(handle_return(client, urlsplit(redirect).query, orders))
-        #> We could not confirm this payment with your bank. Please try again or use a different card.
+        """
+        We could not confirm this payment with your bank. Please try again or use a different card.
+        """
 
         print(handle_return(client, "payment_id=pay_not_one_of_ours", orders))
         #> We could not find your payment.

@@ -39,6 +39,7 @@ from .plumbing import (
 from .ratelimit import RateLimiter
 from .routes import ROUTES
 from .storage import Account, journal
+from .three_d_secure import Challenges
 from .webhooks import Webhooks
 
 log = logging.getLogger("flowlix_mock")
@@ -121,6 +122,7 @@ class MockApp(Core):
         self._simulation_attempts: OrderedDict[tuple[str, str, str], int] = OrderedDict()
         Webhooks(self, webhook_retry_schedule)
         CheckoutSessions(self)
+        Challenges(self)
         pauses = PauseControl()
         self.startup_hooks.append(pauses.start)
         self.shutdown_hooks.append(pauses.stop)

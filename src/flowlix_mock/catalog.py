@@ -479,6 +479,10 @@ ThreeDSecureFlow = Literal["frictionless", "challenge", "exemption"]
 THREE_D_SECURE_VERSION = "2.2.0"
 """The EMV 3-D Secure version Flowlix runs (`three_d_secure.version` on a payment)."""
 
+THREE_D_SECURE_FLOWS: tuple[str, ...] = ("frictionless", "challenge", "exemption")
+THREE_D_SECURE_RESULTS: tuple[str, ...] = ("authenticated", "failed", "exempted")
+"""`three_d_secure.result` once known (it is null while a challenge waits for the customer)."""
+
 
 @dataclass(frozen=True)
 class TestCard:
@@ -832,6 +836,11 @@ def three_d_secure_details(flow: ThreeDSecureFlow, result: str | None) -> dict:
         "result": result,
         "liability_shift": result == "authenticated",
     }
+
+
+def three_d_secure_result(flow: ThreeDSecureFlow) -> str | None:
+    """The result a flow has as soon as the payment is created (a challenge's comes later)."""
+    return {"frictionless": "authenticated", "exemption": "exempted"}.get(flow)
 
 
 def doc_url(code: str, decline_code: str | None = None) -> str:

@@ -34,20 +34,23 @@ def url_origin(url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
-def with_session_id(url: str, session_id: str) -> str:
-    """The success URL with `session_id=cs_...` added to its query; the rest is kept as it was."""
+def with_query_param(url: str, name: str, value: str) -> str:
+    """`url` with `name=value` added to its query (replacing any `name`); the rest as it was."""
     parts = urlsplit(url)
     query = parts.query
-    if any(name == "session_id" for name, _ in parse_qsl(query, keep_blank_values=True)):
+    if any(key == name for key, _ in parse_qsl(query, keep_blank_values=True)):
         pairs = [
-            (name, value)
-            for name, value in parse_qsl(query, keep_blank_values=True)
-            if name != "session_id"
+            (key, item) for key, item in parse_qsl(query, keep_blank_values=True) if key != name
         ]
         query = urlencode(pairs)
-    added = urlencode({"session_id": session_id})
+    added = urlencode({name: value})
     query = f"{query}&{added}" if query else added
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def with_session_id(url: str, session_id: str) -> str:
+    """The success URL with `session_id=cs_...` added to its query; the rest is kept as it was."""
+    return with_query_param(url, "session_id", session_id)
 
 
 @dataclass

@@ -5,11 +5,17 @@ stylesheet: no JavaScript, nothing fetched from any other host, a strict
 Content-Security-Policy. The session id in the URL is the capability (the customer has no API
 key); every payment attempt is charged to the account that owns the session.
 
+The 3-D Secure challenge of a Direct API payment (contract section 16) is a page of the same
+kind, at the payment's `next_action.url`: the challenge id is its capability, every view carries
+a one-time token, and the answer sends the browser back to the payment's `return_url`.
+
 Routes (all of kind "page"):
     GET  /pay/{id}          the payment form (or why it cannot be paid)
     POST /pay/{id}          the form's submit: 303 to success_url, or the form again with a message
     POST /pay/{id}/3ds      the answer to the simulated 3-D Secure challenge
     GET  /pay/{id}/cancel   the "Cancel" link: 303 to cancel_url; the session stays open
+    GET  /3ds/{id}          a Direct API payment's challenge (409 once it is closed)
+    POST /3ds/{id}          its answer: 303 to return_url with `payment_id`; 409 once closed
 """
 
 from __future__ import annotations
@@ -31,12 +37,21 @@ from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
 from . import catalog
-from .checkout import Challenge, CheckoutSessions, SessionRecord, url_origin, with_session_id
+from .checkout import (
+    Challenge,
+    CheckoutSessions,
+    SessionRecord,
+    url_origin,
+    with_query_param,
+    with_session_id,
+)
 from .errors import FlowlixError
 from .models import CardInput
 from .payments import charge
 from .plumbing import Context, Response, Route
 from .storage import journal
+from .three_d_secure import Challenge as PaymentChallenge
+from .three_d_secure import Challenges
 
 log = logging.getLogger("flowlix_mock")
 
@@ -202,12 +217,12 @@ async def pay(ctx: Context) -> Response:
     if card is None:
         return _form(422, record, state)
     test_card = catalog.TEST_CARDS_BY_NUMBER.get(card.number)
-    if test_card is not None and test_card.hosted_page is not None:
+    if test_card is not None and test_card.three_d_secure == "challenge":
         token = secrets.token_urlsafe(24)
         record.challenge = Challenge(token, card)
         amount = catalog.format_amount(record.session["amount"], record.session["currency"])
         return page(200, "challenge.html", record, title=f"Confirm {amount}", token=token)
-    return _charge(ctx, record, card, state, authenticated=False)
+    return _charge(ctx, record, card, state, authenticated=None)
 
 
 async def answer_challenge(ctx: Context) -> Response:
@@ -235,7 +250,12 @@ async def answer_challenge(ctx: Context) -> Response:
 
 
 def _charge(
-    ctx: Context, record: SessionRecord, card: CardInput, state: FormState, *, authenticated: bool
+    ctx: Context,
+    record: SessionRecord,
+    card: CardInput,
+    state: FormState,
+    *,
+    authenticated: bool | None,
 ) -> Response:
     session = record.session
     if ctx.core.at_capacity(record.account, 1):
@@ -337,6 +357,78 @@ def read_card(form: dict[str, str], state: FormState, now: int) -> CardInput | N
         return None
 
 
+# --- the challenge of a Direct API payment ---------------------------------------------------
+
+
+def _authentication(
+    status: int, template: str, challenge: PaymentChallenge, **values: Any
+) -> Response:
+    """A page of a Direct API payment's challenge; its forms may lead back to `return_url`."""
+    payment = challenge.payment
+    values |= {
+        "title": f"Confirm {catalog.format_amount(payment['amount'], payment['currency'])}",
+        "challenge": challenge,
+        "payment": payment,
+    }
+    body = TEMPLATES.get_template(template).render(values)
+    headers = security_headers((challenge.return_url,))
+    return Response(status, body.encode(), headers, HTML_TYPE)
+
+
+def _authentication_form(status: int, challenge: PaymentChallenge, alert: str = "") -> Response:
+    token = Challenges.new_token(challenge)
+    return _authentication(status, "authenticate.html", challenge, token=token, alert=alert)
+
+
+def _authentication_closed(challenge: PaymentChallenge) -> Response:
+    back = with_query_param(challenge.return_url, "payment_id", challenge.payment["id"])
+    return _authentication(409, "authentication_closed.html", challenge, back=back)
+
+
+def _authentication_not_found() -> Response:
+    return _message(
+        404,
+        "Authentication page not found",
+        "This link does not lead to a payment to confirm. Return to the shop and start the "
+        "payment again.",
+    )
+
+
+async def show_authentication(ctx: Context) -> Response:
+    challenge = ctx.service(Challenges).find(ctx.params["id"])
+    if challenge is None:
+        return _authentication_not_found()
+    if not challenge.open:
+        return _authentication_closed(challenge)
+    return _authentication_form(200, challenge)
+
+
+async def answer_authentication(ctx: Context) -> Response:
+    challenges = ctx.service(Challenges)
+    challenge = challenges.find(ctx.params["id"])
+    if challenge is None:
+        return _authentication_not_found()
+    if not challenge.open:
+        return _authentication_closed(challenge)
+    form = ctx.form or {}
+    result = form.get("result")
+    if result not in ("complete", "fail"):
+        return _authentication_form(400, challenge, "Choose how the check ends.")
+    outcome = challenges.answer(
+        challenge, form.get("challenge", ""), authenticated=result == "complete"
+    )
+    if outcome == "closed":
+        return _authentication_closed(challenge)
+    if outcome == "invalid":
+        return _authentication_form(
+            400, challenge, "This confirmation is no longer valid. Please choose again."
+        )
+    location = with_query_param(challenge.return_url, "payment_id", challenge.payment["id"])
+    headers = security_headers((challenge.return_url,)) | {"Location": location}
+    body = TEMPLATES.get_template("redirect.html").render(location=location)
+    return Response(303, body.encode(), headers, HTML_TYPE)
+
+
 ROUTES = [
     Route("GET", "/pay/{id}", _safe(show), kind="page", summary="The payment form"),
     Route("POST", "/pay/{id}", _safe(pay), kind="page", summary="The form's submit"),
@@ -348,4 +440,18 @@ ROUTES = [
         summary="The answer to the 3-D Secure challenge",
     ),
     Route("GET", "/pay/{id}/cancel", _safe(cancel), kind="page", summary="The Cancel link"),
+    Route(
+        "GET",
+        "/3ds/{id}",
+        _safe(show_authentication),
+        kind="page",
+        summary="A Direct API payment's 3-D Secure challenge",
+    ),
+    Route(
+        "POST",
+        "/3ds/{id}",
+        _safe(answer_authentication),
+        kind="page",
+        summary="The answer to a Direct API payment's challenge",
+    ),
 ]

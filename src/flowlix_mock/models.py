@@ -237,6 +237,14 @@ class PaymentCreate(RequestModel):
     reference: Reference | None = None
     description: Description | None = None
     metadata: Metadata | None = None
+    return_url: Annotated[
+        MerchantUrl | None,
+        Field(
+            description="Where the customer's browser comes back after a 3-D Secure challenge, "
+            "with `payment_id=pay_...` added. Without it, a card whose issuer asks for a "
+            "challenge is declined with `authentication_required`."
+        ),
+    ] = None
 
     @model_validator(mode="after")
     def _business_rules(self) -> PaymentCreate:
@@ -326,6 +334,35 @@ class PaymentCard(TypedDict):
     exp_year: Annotated[int, Field(ge=1000, le=9999)]
 
 
+class ThreeDSecure(TypedDict):
+    """How the card's issuer authenticated the customer (contract section 16)."""
+
+    version: Literal[catalog.THREE_D_SECURE_VERSION]  # type: ignore[valid-type]
+    flow: Literal[catalog.THREE_D_SECURE_FLOWS]  # type: ignore[valid-type]
+    result: Annotated[
+        Literal[catalog.THREE_D_SECURE_RESULTS] | None,  # type: ignore[valid-type]
+        Field(description="Null while a challenge waits for the customer, or if none answered."),
+    ]
+    liability_shift: Annotated[
+        bool, Field(description="True when the issuer authenticated the customer.")
+    ]
+
+
+class NextAction(TypedDict):
+    """Where to send the customer's browser while a payment is `requires_action`."""
+
+    type: Literal["redirect_to_url"]
+    url: Annotated[str, Field(description="The challenge page, on the API's origin.")]
+    return_url: Annotated[str, Field(description="The `return_url` of the payment.")]
+    expires_at: Annotated[
+        int,
+        Field(
+            description=f"`created` + {LIMITS.three_d_secure_challenge_lifetime_seconds} seconds "
+            "of the account's clock: unanswered by then, the payment fails."
+        ),
+    ]
+
+
 class Payment(TypedDict):
     id: Annotated[str, _id("pay")]
     object: Literal["payment"]
@@ -340,6 +377,10 @@ class Payment(TypedDict):
     metadata: dict[str, str]
     failure_code: str | None
     decline_code: DeclineCode | None
+    three_d_secure: ThreeDSecure | None
+    next_action: Annotated[
+        NextAction | None, Field(description="Set only while `status` is `requires_action`.")
+    ]
     created: Timestamp
     livemode: Literal[False]
 

@@ -22,6 +22,7 @@ from .models import (
 )
 from .plumbing import Context, Core, Route, paginate
 from .storage import Account
+from .three_d_secure import Challenges, details, issuer_decline
 
 
 def _expired(card: CardInput, now: int) -> bool:
@@ -39,34 +40,56 @@ def charge(
     reference: str | None = None,
     description: str | None = None,
     metadata: dict[str, str] | None = None,
-    authenticated: bool = False,
+    return_url: str | None = None,
+    origin: str = "",
+    authenticated: bool | None = None,
 ) -> Payment:
     """Charge a validated card: store the payment, emit its event, raise the 402 on a decline.
 
-    `authenticated` is True when the customer completed a 3-D Secure challenge (only the Hosted
-    Payment Page can run one), which turns `authentication_required` into a success.
+    3-D Secure (contract section 16): a frictionless or exempted card succeeds at once. A card
+    whose issuer asks for a challenge is, with a `return_url`, stored as `requires_action` with
+    a challenge at `next_action.url` (no event yet); without one it is declined with
+    `authentication_required`. The Hosted Payment Page runs its own challenge and passes the
+    customer's answer as `authenticated`.
     """
     if _expired(card, account.now()):
         raise FlowlixError("expired_card", "The card has expired.", param="card.exp_year")
     number = card.number
     test_card = catalog.TEST_CARDS_BY_NUMBER.get(number)
-    failure_code: str | None
-    decline_code: str | None
+    flow = test_card.three_d_secure if test_card is not None else None
+    secure = None
+    decline_code: str | None = None
+    waits_for_challenge = False
     if test_card is None:
-        failure_code, decline_code = "card_declined", catalog.TEST_MODE_LIVE_CARD
-    elif test_card.outcome == "decline" and not (
-        authenticated and test_card.decline_code == "authentication_required"
-    ):
-        failure_code, decline_code = test_card.code, test_card.decline_code
+        decline_code = catalog.TEST_MODE_LIVE_CARD
+    elif flow == "challenge":
+        if authenticated is not None:
+            result = "authenticated" if authenticated else "failed"
+            secure = details("challenge", result)
+            decline_code = issuer_decline(test_card, authenticated)
+        else:
+            secure = details("challenge", None)
+            waits_for_challenge = return_url is not None
+            decline_code = None if waits_for_challenge else test_card.decline_code
     else:
-        failure_code, decline_code = None, None
+        if flow is not None:
+            secure = details(flow, catalog.three_d_secure_result(flow))
+        if test_card.outcome == "decline":
+            decline_code = test_card.decline_code
+    failure_code = (
+        catalog.DECLINE_CODES_BY_CODE[decline_code].code if decline_code is not None else None
+    )
+    if waits_for_challenge:
+        status = "requires_action"
+    else:
+        status = "failed" if decline_code else "succeeded"
 
     payment = Payment(
         id=account.new_id("pay"),
         object="payment",
         amount=amount,
         currency=currency,
-        status="failed" if decline_code else "succeeded",
+        status=status,
         amount_refunded=0,
         refunded=False,
         card=PaymentCard(
@@ -77,10 +100,18 @@ def charge(
         metadata=metadata or {},
         failure_code=failure_code,
         decline_code=decline_code,
+        three_d_secure=secure,
+        next_action=None,
         created=account.now(),
         livemode=False,
     )
     account.add(account.payments, payment["id"], payment)
+    if waits_for_challenge:
+        assert test_card is not None and return_url is not None
+        payment["next_action"] = core.service(Challenges).start(
+            account, payment, test_card, return_url=return_url, origin=origin
+        )
+        return payment  # nothing charged yet, no event until the final status
     if failure_code is not None and decline_code is not None:
         core.emit(account, "payment.failed", payment)
         raise FlowlixError(
@@ -103,10 +134,13 @@ def create_payment(ctx: Context, body: PaymentCreate) -> Payment:
         reference=body.reference,
         description=body.description,
         metadata=body.metadata,
+        return_url=body.return_url,
+        origin=ctx.origin,
     )
 
 
 def retrieve_payment(ctx: Context, _: None) -> Payment:
+    ctx.service(Challenges).expire_due(ctx.owner)
     payment = ctx.owner.payments.get(ctx.params["id"])
     if payment is None:
         raise not_found("payment", ctx.params["id"])
@@ -114,6 +148,7 @@ def retrieve_payment(ctx: Context, _: None) -> Payment:
 
 
 def list_payments(ctx: Context, query: PaymentListQuery) -> PaymentList:
+    ctx.service(Challenges).expire_due(ctx.owner)
     filters: dict[str, str] = {}
     if query.reference is not None:
         filters["reference"] = query.reference
@@ -142,7 +177,7 @@ def create_refund(ctx: Context, body: RefundCreate) -> Refund:
     if payment["status"] != "succeeded":
         raise FlowlixError(
             "payment_not_refundable",
-            "This payment failed, so there is nothing to refund.",
+            f"This payment is {payment['status']}, not succeeded, so there is nothing to refund.",
             param="payment",
             payment_id=payment_id,
         )
@@ -195,7 +230,9 @@ ROUTES = [
         operation_id="createPayment",
         summary="Create a payment",
         description="Charges a card (Direct API). Declines are 402 `card_error` with "
-        "`decline_code` and `payment_id`; the failed payment is stored.",
+        "`decline_code` and `payment_id`; the failed payment is stored. With `return_url`, a "
+        "card whose issuer asks for 3-D Secure is 201 `requires_action`: send the customer's "
+        "browser to `next_action.url`, then retrieve the payment when it comes back.",
         tag="Payments",
         request=PaymentCreate,
         response=Payment,
@@ -209,7 +246,8 @@ ROUTES = [
         list_payments,
         operation_id="listPayments",
         summary="List payments",
-        description="Newest first. Filter by `reference` to find the payment of an order.",
+        description="Newest first. Filter by `reference` to find the payment of an order, by "
+        "`status=requires_action` for those waiting for 3-D Secure.",
         tag="Payments",
         query=PaymentListQuery,
         response=PaymentList,

@@ -20,7 +20,7 @@ ROUTES = [
         operation_id="advanceTestClock",
         summary="Advance the test clock",
         description="Moves this account's clock forward: idempotency retention, checkout "
-        "session expiry and `created` follow it.",
+        "session and 3-D Secure challenge expiry, and `created` follow it.",
         tag="Test helpers",
         request=ClockAdvance,
         response=TestClock,
