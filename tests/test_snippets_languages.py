@@ -85,8 +85,8 @@ SLEEP_BOUNDS = {
         *[(0, 1), (0, 2), (0, 4)],  # 500s until giving up after four attempts
     ],
 }
-# Programs written to the contract for mock features that have not landed yet (issue 12).
-PENDING: set[str] = {"three_d_secure/direct_api_payment"}
+# Programs written to the contract for mock features that have not landed yet.
+PENDING: set[str] = set()
 
 
 def relative(path: Path) -> str:

@@ -155,3 +155,14 @@ echo "order-4002 next attempt: ${order_attempt[order-4002]}"
 
 handle_return "payment_id=pay_not_one_of_ours"
 # Output:
+# order-3001 -> fulfil; 3-D Secure: null, liability shift: false
+# order-3002 -> fulfil; 3-D Secure: frictionless, liability shift: true
+# order-3003 -> fulfil; 3-D Secure: exemption, liability shift: false
+# order-4001 -> redirect
+# Your bank has not confirmed this payment yet.
+# returned to: /payments/return
+# Thank you! Order order-4001 is confirmed.
+# paid liability shift: true
+# We could not confirm this payment with your bank. Please try again or use a different card.
+# order-4002 next attempt: 2
+# We could not find your payment.
