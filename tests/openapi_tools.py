@@ -31,7 +31,11 @@ def npm_tools() -> Path:
     with open(CACHE / "npm-tools.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # xdist workers install once, one at a time
         wanted = [f"{name}@{version}" for name, version in NPM_PACKAGES.items()]
-        if any(_installed(name) != version for name, version in NPM_PACKAGES.items()):
+        binaries = NPM_PREFIX / "node_modules" / ".bin"
+        missing_binary = not all((binaries / tool).exists() for tool in ("spectral", "redocly"))
+        if missing_binary or any(
+            _installed(name) != version for name, version in NPM_PACKAGES.items()
+        ):
             npm = shutil.which("npm")
             if npm is None:
                 raise RuntimeError("npm is not installed (apt-get install nodejs npm)")
