@@ -25,21 +25,36 @@ def _installed(package: str) -> str | None:
     return json.loads(manifest.read_text("utf-8")).get("version")
 
 
+def _works(binaries: Path) -> bool:
+    """Both linters start: an interrupted or half-extracted install (seen once: a dependency
+    without its build folder) is caught here rather than as a confusing lint failure."""
+    for tool in ("spectral", "redocly"):
+        if not (binaries / tool).exists():
+            return False
+        probe = subprocess.run(
+            [str(binaries / tool), "--version"], capture_output=True, timeout=120
+        )
+        if probe.returncode != 0:
+            return False
+    return True
+
+
 def npm_tools() -> Path:
     """The `node_modules/.bin` folder holding `spectral` and `redocly` at the pinned versions."""
     CACHE.mkdir(exist_ok=True)
+    binaries = NPM_PREFIX / "node_modules" / ".bin"
     with open(CACHE / "npm-tools.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # xdist workers install once, one at a time
         wanted = [f"{name}@{version}" for name, version in NPM_PACKAGES.items()]
-        binaries = NPM_PREFIX / "node_modules" / ".bin"
-        missing_binary = not all((binaries / tool).exists() for tool in ("spectral", "redocly"))
-        if missing_binary or any(
-            _installed(name) != version for name, version in NPM_PACKAGES.items()
-        ):
-            npm = shutil.which("npm")
-            if npm is None:
-                raise RuntimeError("npm is not installed (apt-get install nodejs npm)")
-            NPM_PREFIX.mkdir(parents=True, exist_ok=True)
+        pinned = all(_installed(name) == version for name, version in NPM_PACKAGES.items())
+        if pinned and _works(binaries):
+            return binaries
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("npm is not installed (apt-get install nodejs npm)")
+        for _attempt in range(2):  # a broken install is wiped and made again, once
+            shutil.rmtree(NPM_PREFIX, ignore_errors=True)
+            NPM_PREFIX.mkdir(parents=True)
             subprocess.run(
                 [
                     npm,
@@ -56,4 +71,6 @@ def npm_tools() -> Path:
                 capture_output=True,
                 timeout=300,
             )
-    return NPM_PREFIX / "node_modules" / ".bin"
+            if _works(binaries):
+                return binaries
+        raise RuntimeError(f"spectral or redocly does not start after installing {wanted}")
