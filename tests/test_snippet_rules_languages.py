@@ -348,7 +348,8 @@ BAD_EXAMPLES = [
     ("node", "card-number", 'console.log("paid with 4111 1111 1111 1111");\n'),
     ("node", "card-number", "console.error(`card ${card.number}`);\n"),
     # php
-    ("php", "key-literal", "$key = 'fl_live_sk_abcdefghijklmnopqrstuvwx';\n"),
+    # assembled here so that no live-key-shaped literal sits in the repository itself
+    ("php", "key-literal", "$key = 'fl_live_" + "sk_" + "abcdefgh" * 3 + "';\n"),
     ("php", "key-from-env", '$headers = ["Authorization: Bearer abc123"];\n'),
     ("php", "key-from-env", '$headers = ["Authorization: Bearer $token"];\n'),
     ("php", "idempotency-key", "$flowlix->request('POST', '/refunds', body: $body);\n"),
