@@ -72,6 +72,28 @@ def pytest_configure(config: pytest.Config) -> None:
         _install_test_tools()
 
 
+# Test files whose tests are independent checks of one page each (axe-core takes seconds a
+# page): `make test` spreads them over the workers one by one instead of giving each file whole
+# to one worker, as `--dist loadfile` does with the others (so their module fixtures start once).
+SPREAD_FILES = {"tests/test_accessibility.py"}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadfile`, except for SPREAD_FILES: the accessibility file alone was one worker's
+    90-second tail while the other worker sat idle."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LoadFileSpreading(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.split("::", 1)[0] in SPREAD_FILES:
+                return nodeid
+            return super()._split_scope(nodeid)
+
+    return LoadFileSpreading(config, log)
+
+
 @pytest.fixture(scope="session")
 def chromium_launch_options() -> dict:
     """Keyword arguments for `playwright.chromium.launch` on this machine."""
