@@ -12,19 +12,9 @@ import pytest
 
 from flowlix_mock import catalog
 from flowlix_mock.testing import MockServer, new_test_key, start_mock
+from mock_helpers import ERROR_FIELDS, REQUEST_ID
 
-REQUEST_ID = re.compile(r"^req_[A-Za-z0-9]{16,}$")
 VISA = "4111111111111111"
-ERROR_FIELDS = {
-    "type",
-    "code",
-    "decline_code",
-    "message",
-    "param",
-    "payment_id",
-    "doc_url",
-    "request_id",
-}
 
 
 def card(number: str = VISA, cvc: str | None = None, **overrides) -> dict:

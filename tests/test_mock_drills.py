@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 
 from flowlix_mock import catalog
 from flowlix_mock.testing import MockServer, new_test_key, start_mock
+from mock_helpers import serve_in_thread
 
 MAX_OBJECTS = 5
 PAYMENT = {
@@ -162,7 +162,6 @@ def failing_encoder_server(tmp_path: Path, monkeypatch) -> Iterator[tuple[str, P
     """The mock in this process over HTTPS, with its response encoder made to fail for any
     payment or refund: a stand-in for any failure after the handler ran."""
     import flowlix_mock.app as app_module
-    from flowlix_mock import cli, tls
 
     real_encode = app_module.encode
 
@@ -173,24 +172,10 @@ def failing_encoder_server(tmp_path: Path, monkeypatch) -> Iterator[tuple[str, P
         return text
 
     monkeypatch.setattr(app_module, "encode", failing)
-    ca = tls.new_ca()
-    (tmp_path / "ca.pem").write_bytes(ca.cert_pem)
-    cert_file, key_file = tls.issue_server_files(ca, tmp_path)
-    files = tls.TlsFiles(tmp_path / "ca.pem", cert_file, key_file)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
     app = app_module.MockApp()
     app.public_origin = "https://127.0.0.1"
-    server = cli._Server(cli.server_config(app, files))
-    thread = threading.Thread(target=lambda: server.run(sockets=[sock]), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    yield f"https://127.0.0.1:{sock.getsockname()[1]}/v1", tmp_path / "ca.pem"
-    server.should_exit = True
-    thread.join(10)
+    with serve_in_thread(app, tmp_path) as (port, ca_file):
+        yield f"https://127.0.0.1:{port}/v1", ca_file
 
 
 def test_a_response_that_cannot_be_encoded_is_a_500_that_leaves_nothing(failing_encoder_server):

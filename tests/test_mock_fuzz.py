@@ -37,18 +37,8 @@ from hypothesis import strategies as st
 from flowlix_mock import catalog
 from flowlix_mock.openapi import openapi_document
 from flowlix_mock.testing import MockServer, new_test_key, start_mock
+from mock_helpers import ERROR_FIELDS, REQUEST_ID
 
-REQUEST_ID = re.compile(r"^req_[A-Za-z0-9]{16,}$")
-ERROR_FIELDS = {
-    "type",
-    "code",
-    "decline_code",
-    "message",
-    "param",
-    "payment_id",
-    "doc_url",
-    "request_id",
-}
 # Card numbers the fuzzer hides in its inputs: test cards and a Luhn-valid number of no card.
 CARDS = ("4111111111111111", "378282246310005", "4000040000010015", "6011000990139424")
 # What a created object stores as the merchant sent it and returns: the one allowed echo.

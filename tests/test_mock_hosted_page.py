@@ -8,24 +8,18 @@ the docs say it must.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
-import ssl
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from flowlix_mock import catalog
 from flowlix_mock.testing import MockServer, new_test_key, start_mock
+from mock_helpers import MerchantServer, chromium_trusting
 
 pytestmark = pytest.mark.browser
 
@@ -42,38 +36,6 @@ PAGE_DECLINES = [
 FRAUD_WORDS = ("stolen", "theft", "lost", "fraud")
 
 
-class MerchantServer:
-    """The merchant's shop on loopback: records where the customer lands."""
-
-    def __init__(self) -> None:
-        visits: list[str] = []
-        self.visits = visits
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                visits.append(self.path)
-                body = (
-                    b"<!doctype html><html lang='en'><title>Shop</title><h1>Back at the shop</h1>"
-                )
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(scope="module")
 def mock() -> Iterator[MockServer]:
     with start_mock() as server:
@@ -87,31 +49,10 @@ def merchant() -> Iterator[MerchantServer]:
     server.close()
 
 
-def spki_fingerprint(mock: MockServer) -> str:
-    """The base64 SHA-256 of the mock's certificate key, the one certificate Chromium may accept.
-
-    The certificate is read from the running server and checked against the mock's CA first,
-    so the browser trusts exactly the certificate a verifying client trusts.
-    """
-    host, port = urlsplit(mock.origin).hostname, urlsplit(mock.origin).port
-    pem = ssl.get_server_certificate((host, port), ca_certs=str(mock.ca_file))
-    certificate = x509.load_pem_x509_certificate(pem.encode())
-    spki = certificate.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
-
-
 @pytest.fixture(scope="module")
 def browser(chromium_launch_options: dict, mock: MockServer) -> Iterator[Browser]:
-    options = dict(chromium_launch_options)
-    options["args"] = list(options["args"]) + [
-        f"--ignore-certificate-errors-spki-list={spki_fingerprint(mock)}"
-    ]
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(**options)
+    with chromium_trusting(chromium_launch_options, mock) as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

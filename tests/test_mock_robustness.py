@@ -34,6 +34,7 @@ from cryptography.x509.verification import PolicyBuilder, Store, VerificationErr
 
 from flowlix_mock import catalog
 from flowlix_mock.testing import MockServer, new_test_key, start_mock
+from mock_helpers import serve_in_thread
 
 MOCK = [sys.executable, "-m", "flowlix_mock"]
 VISA = "4111111111111111"
@@ -546,7 +547,6 @@ def test_headers_over_the_limit_get_431_and_run_nothing(mock: MockServer):
 def tight_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     """The mock's own server settings (cli.server_config) in this process, with the header
     timeout, keep-alive and connection limit made short and small so they show in a test."""
-    from flowlix_mock import cli, tls
     from flowlix_mock.app import MockApp
     from flowlix_mock.server import LimitedHttpToolsProtocol
 
@@ -554,22 +554,8 @@ def tight_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
         header_read_timeout = 0.5
         max_connections = 3
 
-    ca = tls.new_ca()
-    (tmp_path / "ca.pem").write_bytes(ca.cert_pem)
-    cert_file, key_file = tls.issue_server_files(ca, tmp_path)
-    files = tls.TlsFiles(tmp_path / "ca.pem", cert_file, key_file)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    server = cli._Server(cli.server_config(MockApp(), files, http=Tight, timeout_keep_alive=1))
-    thread = threading.Thread(target=lambda: server.run(sockets=[sock]), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    yield sock.getsockname()[1], tmp_path / "ca.pem"
-    server.should_exit = True
-    thread.join(10)
+    with serve_in_thread(MockApp(), tmp_path, http=Tight, timeout_keep_alive=1) as served:
+        yield served
 
 
 def _connect(port: int, ca_file: Path) -> ssl.SSLSocket:

@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from flowlix_mock import catalog
 from flowlix_mock.testing import MockServer, new_test_key
-from test_mock_hosted_page import MerchantServer, spki_fingerprint
+from mock_helpers import MerchantServer, chromium_trusting
 
 CHALLENGE = "4000040000010114"
 CHALLENGE_THEN_DECLINE = "4000040000010130"
@@ -431,14 +431,8 @@ def merchant() -> Iterator[MerchantServer]:
 
 @pytest.fixture(scope="module")
 def challenge_browser(chromium_launch_options: dict, flowlix_mock: MockServer) -> Iterator[Browser]:
-    options = dict(chromium_launch_options)
-    options["args"] = list(options["args"]) + [
-        f"--ignore-certificate-errors-spki-list={spki_fingerprint(flowlix_mock)}"
-    ]
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(**options)
+    with chromium_trusting(chromium_launch_options, flowlix_mock) as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
