@@ -11,21 +11,13 @@ whichever comes first, and `checkout.session.expired` is emitted exactly once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from . import catalog
-from .errors import not_found
 from .models import CardInput, CheckoutSession, CheckoutSessionCreate, Payment
-from .plumbing import Context, Core, Route
+from .plumbing import Context, Core, OpenObjects, Route, stored
 from .storage import Account
-
-SWEEP_INTERVAL_SECONDS = 30
-
-log = logging.getLogger("flowlix_mock")
 
 
 def url_origin(url: str) -> str:
@@ -78,19 +70,14 @@ class CheckoutSessions:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._records: dict[str, SessionRecord] = {}
-        # account fingerprint -> open sessions, so expiry checks touch only open ones
-        self._open: dict[str, dict[str, SessionRecord]] = {}
-        self._sweeper: asyncio.Task | None = None
+        self._open = OpenObjects(core, self._refresh, "checkout session sweep")
         core.services[CheckoutSessions] = self
-        core.clock_listeners.append(self.expire_due)
-        core.startup_hooks.append(self._start_sweeper)
-        core.shutdown_hooks.append(self._stop_sweeper)
 
     def add(self, account: Account, session: CheckoutSession, description: str | None) -> None:
         account.add(account.checkout_sessions, session["id"], session)
         record = SessionRecord(account, session, description)
         account.add(self._records, session["id"], record)
-        account.add(self._open.setdefault(account.fingerprint, {}), session["id"], record)
+        account.add(self._open.of(account), session["id"], record)
 
     # --- for the hosted pages ---------------------------------------------------------------
 
@@ -109,7 +96,7 @@ class CheckoutSessions:
         challenge = record.challenge
         record.challenge = None
         account.on_rollback(lambda: setattr(record, "challenge", challenge))
-        account.remove(self._open.get(account.fingerprint, {}), session["id"])
+        account.remove(self._open.of(account), session["id"])
         self.core.emit(record.account, "checkout.session.completed", session)
 
     # --- expiry -----------------------------------------------------------------------------
@@ -128,40 +115,8 @@ class CheckoutSessions:
         challenge = record.challenge
         record.challenge = None
         account.on_rollback(lambda: setattr(record, "challenge", challenge))
-        account.remove(self._open.get(account.fingerprint, {}), session["id"])
+        account.remove(self._open.of(account), session["id"])
         self.core.emit(record.account, "checkout.session.expired", session)
-
-    def expire_due(self, account: Account) -> None:
-        """Expire every open session of `account` whose time has passed (a clock listener)."""
-        for record in list(self._open.get(account.fingerprint, {}).values()):
-            self._refresh(record)
-
-    def expire_all_due(self) -> None:
-        for fingerprint in list(self._open):
-            for record in list(self._open.get(fingerprint, {}).values()):
-                self._refresh(record)
-            if not self._open.get(fingerprint):
-                self._open.pop(fingerprint, None)
-
-    async def _sweep(self) -> None:
-        # Unseeded accounts follow the wall clock: sessions expire without any request.
-        while True:
-            await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
-            try:
-                self.expire_all_due()
-            except Exception:  # a listener failing must never stop the sweeper
-                log.exception("checkout session sweep failed")
-
-    async def _start_sweeper(self) -> None:
-        if self._sweeper is None:
-            self._sweeper = asyncio.create_task(self._sweep())
-
-    async def _stop_sweeper(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
 
 
 def create_session(ctx: Context, body: CheckoutSessionCreate) -> CheckoutSession:
@@ -188,10 +143,8 @@ def create_session(ctx: Context, body: CheckoutSessionCreate) -> CheckoutSession
 
 
 def retrieve_session(ctx: Context, _: None) -> CheckoutSession:
-    session_id = ctx.params["id"]
-    if session_id not in ctx.owner.checkout_sessions:
-        raise not_found("checkout session", session_id)
-    record = ctx.service(CheckoutSessions).find(session_id)
+    session = stored(ctx.owner.checkout_sessions, "checkout session", ctx.params["id"])
+    record = ctx.service(CheckoutSessions).find(session["id"])
     assert record is not None
     return record.session
 

@@ -10,9 +10,9 @@ reference cycles that became garbage after being frozen are still reclaimed.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
+
+from .plumbing import Periodic
 
 FREEZE_EVERY_SECONDS = 1.0
 FULL_COLLECTION_EVERY = 60  # freezes
@@ -20,26 +20,19 @@ FULL_COLLECTION_EVERY = 60  # freezes
 
 class PauseControl:
     def __init__(self) -> None:
-        self._task: asyncio.Task | None = None
+        self._freezes = 0
+        self._task = Periodic(FREEZE_EVERY_SECONDS, self._step, "garbage-collection freeze")
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        await self._task.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
         gc.unfreeze()
 
-    @staticmethod
-    async def _run() -> None:
-        freezes = 0
-        while True:
-            await asyncio.sleep(FREEZE_EVERY_SECONDS)
-            freezes += 1
-            if freezes % FULL_COLLECTION_EVERY == 0:
-                gc.unfreeze()
-                gc.collect()
-            gc.freeze()
+    def _step(self) -> None:
+        self._freezes += 1
+        if self._freezes % FULL_COLLECTION_EVERY == 0:
+            gc.unfreeze()
+            gc.collect()
+        gc.freeze()

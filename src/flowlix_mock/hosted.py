@@ -188,12 +188,22 @@ def _session(ctx: Context) -> SessionRecord | None:
     return ctx.service(CheckoutSessions).find(ctx.params["id"])
 
 
-async def show(ctx: Context) -> Response:
+def _open_session(ctx: Context, *, closed_status: int) -> SessionRecord | Response:
+    """The open session behind a page, or the page to answer instead: not found, or closed
+    (a second submit of a paid session, from the back button or a double click, charges
+    nothing)."""
     record = _session(ctx)
     if record is None:
         return _not_found()
     if record.session["status"] != "open":
-        return _closed(200, record)
+        return _closed(closed_status, record)
+    return record
+
+
+async def show(ctx: Context) -> Response:
+    record = _open_session(ctx, closed_status=200)
+    if isinstance(record, Response):
+        return record
     return _form(200, record, FormState())
 
 
@@ -205,12 +215,9 @@ async def cancel(ctx: Context) -> Response:
 
 
 async def pay(ctx: Context) -> Response:
-    record = _session(ctx)
-    if record is None:
-        return _not_found()
-    if record.session["status"] != "open":
-        # A second submit of a paid session (back button, double click) charges nothing.
-        return _closed(409, record)
+    record = _open_session(ctx, closed_status=409)
+    if isinstance(record, Response):
+        return record
     form = ctx.form or {}
     state = FormState(expiry=form.get("expiry", "").strip()[:7])
     card = read_card(form, state, record.account.now())
@@ -226,11 +233,9 @@ async def pay(ctx: Context) -> Response:
 
 
 async def answer_challenge(ctx: Context) -> Response:
-    record = _session(ctx)
-    if record is None:
-        return _not_found()
-    if record.session["status"] != "open":
-        return _closed(409, record)
+    record = _open_session(ctx, closed_status=409)
+    if isinstance(record, Response):
+        return record
     form = ctx.form or {}
     challenge = record.challenge
     given = form.get("challenge", "")

@@ -83,18 +83,25 @@ def _url(value: str) -> str:
     return value
 
 
-MerchantUrl = Annotated[
-    str,
-    Field(max_length=LIMITS.url_max_length),
-    AfterValidator(_url),
-    WithJsonSchema(
+def _url_schema(pattern: str, description: str) -> WithJsonSchema:
+    return WithJsonSchema(
         {
             "type": "string",
             "maxLength": LIMITS.url_max_length,
-            "pattern": catalog.URL_PATTERN,
-            "description": "An absolute https URL; in test mode http://localhost and "
-            "http://127.0.0.1 (any port and path) too.",
+            "pattern": pattern,
+            "description": description,
         }
+    )
+
+
+_CheckedUrl = Annotated[str, Field(max_length=LIMITS.url_max_length), AfterValidator(_url)]
+
+MerchantUrl = Annotated[
+    _CheckedUrl,
+    _url_schema(
+        catalog.URL_PATTERN,
+        "An absolute https URL; in test mode http://localhost and "
+        "http://127.0.0.1 (any port and path) too.",
     ),
 ]
 
@@ -281,17 +288,11 @@ class CheckoutSessionCreate(RequestModel):
 # The host rule depends on the mock's options (`--allow-webhook-host`), so the handler checks it;
 # the document shows the default: loopback hosts only.
 WebhookUrl = Annotated[
-    str,
-    Field(max_length=LIMITS.url_max_length),
-    AfterValidator(_url),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "maxLength": LIMITS.url_max_length,
-            "pattern": catalog.WEBHOOK_URL_PATTERN,
-            "description": "Where events are POSTed. The mock delivers to loopback hosts only "
-            "(localhost, 127.0.0.0/8, ::1) unless started with --allow-webhook-host HOST.",
-        }
+    _CheckedUrl,
+    _url_schema(
+        catalog.WEBHOOK_URL_PATTERN,
+        "Where events are POSTed. The mock delivers to loopback hosts only "
+        "(localhost, 127.0.0.0/8, ::1) unless started with --allow-webhook-host HOST.",
     ),
 ]
 

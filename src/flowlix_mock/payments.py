@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from . import catalog
-from .errors import FlowlixError, not_found
+from .errors import FlowlixError
 from .models import (
     CardInput,
     Payment,
@@ -20,7 +20,7 @@ from .models import (
     Refund,
     RefundCreate,
 )
-from .plumbing import Context, Core, Route, paginate
+from .plumbing import Context, Core, Route, paginate, stored
 from .storage import Account
 from .three_d_secure import Challenges, details, issuer_decline
 
@@ -141,10 +141,7 @@ def create_payment(ctx: Context, body: PaymentCreate) -> Payment:
 
 def retrieve_payment(ctx: Context, _: None) -> Payment:
     ctx.service(Challenges).expire_due(ctx.owner)
-    payment = ctx.owner.payments.get(ctx.params["id"])
-    if payment is None:
-        raise not_found("payment", ctx.params["id"])
-    return payment
+    return stored(ctx.owner.payments, "payment", ctx.params["id"])
 
 
 def list_payments(ctx: Context, query: PaymentListQuery) -> PaymentList:
@@ -161,9 +158,7 @@ def list_payments(ctx: Context, query: PaymentListQuery) -> PaymentList:
 def create_refund(ctx: Context, body: RefundCreate) -> Refund:
     account = ctx.owner
     payment_id = body.payment
-    payment = account.payments.get(payment_id)
-    if payment is None:
-        raise not_found("payment", payment_id, param="payment")
+    payment = stored(account.payments, "payment", payment_id, param="payment")
     amount = body.amount
     if amount is not None:
         step = catalog.CURRENCIES_BY_CODE[payment["currency"]].minor_unit_step
@@ -216,10 +211,7 @@ def create_refund(ctx: Context, body: RefundCreate) -> Refund:
 
 
 def retrieve_refund(ctx: Context, _: None) -> Refund:
-    refund = ctx.owner.refunds.get(ctx.params["id"])
-    if refund is None:
-        raise not_found("refund", ctx.params["id"])
-    return refund
+    return stored(ctx.owner.refunds, "refund", ctx.params["id"])
 
 
 ROUTES = [

@@ -8,11 +8,14 @@ into one application, `openapi.py` turns the same rows into the OpenAPI document
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
@@ -27,6 +30,8 @@ T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 JSON_TYPE = "application/json"
+
+log = logging.getLogger("flowlix_mock")
 
 
 @dataclass
@@ -154,6 +159,74 @@ class Core:
         found = self.services[kind]
         assert isinstance(found, kind)
         return found
+
+
+class Periodic:
+    """A background task calling `step` every `interval` seconds between startup and shutdown;
+    an exception in one step is logged and the next step still runs."""
+
+    def __init__(self, interval: float, step: Callable[[], None], what: str) -> None:
+        self.interval = interval
+        self.step = step
+        self.what = what
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                self.step()
+            except Exception:  # a failing step must never stop the task
+                log.exception("%s failed", self.what)
+
+
+SWEEP_INTERVAL_SECONDS = 30
+
+
+class OpenObjects(Generic[T]):
+    """Each account's open objects that close once their time on the account's clock has
+    passed (checkout sessions, 3-D Secure challenges), kept apart so expiry touches only these.
+
+    `refresh(item)` closes one if its time is up. It runs for an account's open objects after
+    its test clock moves, and for all of them at a background sweep every 30 s: unseeded
+    accounts follow the wall clock, so their objects close without any request.
+    """
+
+    def __init__(self, core: Core, refresh: Callable[[T], None], what: str) -> None:
+        self._refresh = refresh
+        self._open: dict[str, dict[str, T]] = {}
+        sweeper = Periodic(SWEEP_INTERVAL_SECONDS, self.expire_all_due, what)
+        core.clock_listeners.append(self.expire_due)
+        core.startup_hooks.append(sweeper.start)
+        core.shutdown_hooks.append(sweeper.stop)
+
+    def of(self, account: Account) -> dict[str, T]:
+        """The account's open objects by id: add an object when it opens, remove it when it
+        closes."""
+        return self._open.setdefault(account.fingerprint, {})
+
+    def expire_due(self, account: Account) -> None:
+        """Close every open object of `account` whose time has passed (a clock listener)."""
+        for item in list(self._open.get(account.fingerprint, {}).values()):
+            self._refresh(item)
+
+    def expire_all_due(self) -> None:
+        for fingerprint in list(self._open):
+            for item in list(self._open.get(fingerprint, {}).values()):
+                self._refresh(item)
+            if not self._open.get(fingerprint):
+                self._open.pop(fingerprint, None)
 
 
 @dataclass
@@ -308,6 +381,14 @@ def validate(model: type[M], data: Any) -> M:
 
 
 # --- list pages ------------------------------------------------------------------------------
+
+
+def stored(objects: dict[str, T], kind: str, object_id: str, param: str | None = None) -> T:
+    """The object `object_id` of one of the account's tables, or the contract's 404."""
+    found = objects.get(object_id)
+    if found is None:
+        raise not_found(kind, object_id, param=param)
+    return found
 
 
 def paginate(objects: dict[str, Any], kind: str, query: ListQuery, filters: dict) -> Any:

@@ -13,24 +13,18 @@ payment then takes its final status and its one event, `payment.succeeded` or `p
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hmac
-import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Literal
 
 from . import catalog
 from .models import NextAction, Payment, ThreeDSecure
-from .plumbing import Core
+from .plumbing import Core, OpenObjects
 from .storage import Account
 
-SWEEP_INTERVAL_SECONDS = 30
 MAX_TOKENS_PER_CHALLENGE = 20
 """Views of one challenge page whose tokens stay valid (the oldest is dropped past this)."""
-
-log = logging.getLogger("flowlix_mock")
 
 
 def details(flow: catalog.ThreeDSecureFlow, result: str | None) -> ThreeDSecure:
@@ -67,13 +61,8 @@ class Challenges:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._by_id: dict[str, Challenge] = {}
-        # account fingerprint -> its open challenges, so expiry checks touch only open ones
-        self._open: dict[str, dict[str, Challenge]] = {}
-        self._sweeper: asyncio.Task | None = None
+        self._open = OpenObjects(core, self._refresh, "3-D Secure challenge sweep")
         core.services[Challenges] = self
-        core.clock_listeners.append(self.expire_due)
-        core.startup_hooks.append(self._start_sweeper)
-        core.shutdown_hooks.append(self._stop_sweeper)
 
     def start(
         self,
@@ -87,7 +76,7 @@ class Challenges:
         """Open the challenge of a new `requires_action` payment; its `next_action`."""
         challenge = Challenge(account.new_id("3ds"), account, payment, test_card, return_url)
         self._by_id[challenge.id] = challenge
-        self._open.setdefault(account.fingerprint, {})[challenge.id] = challenge
+        self._open.of(account)[challenge.id] = challenge
         lifetime = catalog.LIMITS.three_d_secure_challenge_lifetime_seconds
         return NextAction(
             type="redirect_to_url",
@@ -145,7 +134,7 @@ class Challenges:
             payment["status"] = "failed"
             payment["failure_code"] = catalog.DECLINE_CODES_BY_CODE[decline_code].code
             payment["decline_code"] = decline_code
-        self._open.get(challenge.account.fingerprint, {}).pop(challenge.id, None)
+        self._open.of(challenge.account).pop(challenge.id, None)
         event = "payment.succeeded" if decline_code is None else "payment.failed"
         self.core.emit(challenge.account, event, payment)
 
@@ -160,33 +149,5 @@ class Challenges:
         self._settle(challenge, details("challenge", None), catalog.AUTHENTICATION_REQUIRED)
 
     def expire_due(self, account: Account) -> None:
-        """Close every open challenge of `account` whose hour has passed (a clock listener)."""
-        for challenge in list(self._open.get(account.fingerprint, {}).values()):
-            self._refresh(challenge)
-
-    def expire_all_due(self) -> None:
-        for fingerprint in list(self._open):
-            for challenge in list(self._open.get(fingerprint, {}).values()):
-                self._refresh(challenge)
-            if not self._open.get(fingerprint):
-                self._open.pop(fingerprint, None)
-
-    async def _sweep(self) -> None:
-        # Unseeded accounts follow the wall clock: challenges expire without any request.
-        while True:
-            await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
-            try:
-                self.expire_all_due()
-            except Exception:  # a listener failing must never stop the sweeper
-                log.exception("3-D Secure challenge sweep failed")
-
-    async def _start_sweeper(self) -> None:
-        if self._sweeper is None:
-            self._sweeper = asyncio.create_task(self._sweep())
-
-    async def _stop_sweeper(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
+        """Close every open challenge of `account` whose hour has passed."""
+        self._open.expire_due(account)
