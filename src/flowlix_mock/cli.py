@@ -330,6 +330,12 @@ def _configure_logging(quiet: bool) -> None:
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     log.setLevel(logging.WARNING if quiet else logging.INFO)
+    # The format shows none of the caller, thread or process fields, so no record collects them:
+    # the settings the logging HOWTO gives for this ("Optimization"), on every request's line.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
 
 
 def _run(app: MockApp, args: argparse.Namespace, tls_files: tls.TlsFiles) -> None:

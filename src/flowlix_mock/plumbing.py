@@ -134,21 +134,27 @@ class Core:
         self.services: dict[type, object] = {}
 
     def emit(self, account: Account | None, event_type: str, data: Any) -> None:
-        """Announce an event; inside a request's journal it waits for the commit."""
+        """Announce an event with a snapshot of `data`, what the object was when it happened
+        (later changes, such as a refund to a payment, do not rewrite it); inside a request's
+        journal it waits for the commit."""
         if account is None:
             return
+        # API objects nest one level at most (`card`, `metadata`): copying those is enough.
+        snapshot = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
         changes = current_journal()
-        if changes is not None:  # a snapshot: what the object was when the event happened
-            snapshot = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+        if changes is not None:
             changes.events.append((account, event_type, snapshot))
             return
+        self._announce(account, event_type, snapshot)
+
+    def _announce(self, account: Account, event_type: str, snapshot: Any) -> None:
         for listener in self.event_listeners:
-            listener(account, event_type, data)
+            listener(account, event_type, snapshot)
 
     def commit(self, changes: Journal) -> None:
         """A request's response is fully produced: the events it emitted go out."""
-        for account, event_type, data in changes.events:
-            self.emit(account, event_type, data)
+        for account, event_type, snapshot in changes.events:
+            self._announce(account, event_type, snapshot)
 
     def at_capacity(self, account: Account, needed: int) -> bool:
         """Whether `needed` more objects would take the account past its limit (the app's
@@ -318,7 +324,9 @@ def parse_json(raw: bytes) -> Any:
         body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         raise FlowlixError("invalid_json", "The request body is not valid JSON.") from None
-    if _holds_surrogate(body):
+    # A lone surrogate can only come from a \uXXXX escape: strict UTF-8 decoding refuses one in
+    # raw bytes. Most bodies have no escape at all and skip the walk.
+    if b"\\u" in raw and _holds_surrogate(body):
         raise FlowlixError(
             "invalid_json",
             "The request body is not valid JSON: a string holds a lone UTF-16 surrogate.",

@@ -43,6 +43,44 @@ def _plain_response(status_line: bytes, message: str) -> bytes:
     )
 
 
+class _OneWritePerResponse:
+    """The connection's transport as uvicorn's request cycle sees it, writing a response's head
+    and body together: uvicorn writes the head (status line and headers) and then the body, two
+    system calls and two TCP segments for every answer. The head is held back and goes out with
+    the body's first bytes, or before anything else written, or when the response is complete
+    (a HEAD request's answer has no body), or when the connection is closed."""
+
+    __slots__ = ("_transport", "_head")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._head: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        head = self._head
+        if head is not None:
+            self._head = None
+            self._transport.write(head + data)
+        elif data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 100 "):
+            self._head = data  # a response head (an interim 100 Continue goes out at once)
+        else:
+            self._transport.write(data)
+
+    def flush(self) -> None:
+        head = self._head
+        if head is not None:
+            self._head = None
+            self._transport.write(head)
+
+    def close(self) -> None:
+        if not self._transport.is_closing():
+            self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a header size limit, a header-read timeout and a
     connection limit that answers in the contract's shape."""
@@ -82,7 +120,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.transport = _OneWritePerResponse(transport)  # type: ignore[assignment]
         self._arm_header_timer()
+
+    def on_response_complete(self) -> None:
+        self.transport.flush()  # type: ignore[attr-defined]
+        super().on_response_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_header_timer()

@@ -32,7 +32,6 @@ import random
 import re
 import secrets
 import ssl
-import string
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -54,7 +53,7 @@ from .models import (
     WebhookEndpointWithSecret,
 )
 from .plumbing import Context, Core, Route, encode, paginate
-from .storage import Account
+from .storage import Account, random_token
 
 log = logging.getLogger("flowlix_mock.webhooks")
 
@@ -65,7 +64,6 @@ HOST_RULE = (
     "must name a loopback host (localhost, 127.0.0.0/8 or ::1) or a host the mock was started "
     "with --allow-webhook-host."
 )
-_SYSTEM_RANDOM = secrets.SystemRandom()
 LOOPBACK_URL = re.compile(catalog.WEBHOOK_URL_PATTERN)
 USER_AGENT = f"Flowlix-Webhooks/{__version__} (flowlix-mock)"
 
@@ -86,15 +84,6 @@ def _http_error() -> type[Exception]:
     import httpx
 
     return httpx.HTTPError
-
-
-def _snapshot(data: Any) -> Any:
-    """A copy that later changes to the object (a refund to a payment) cannot rewrite.
-
-    API objects nest one level at most (`card`, `metadata`), so copying those dicts is enough
-    and much cheaper than a deep copy on every event.
-    """
-    return {key: dict(value) if isinstance(value, dict) else value for key, value in data.items()}
 
 
 def webhook_host_allowed(url: str, allowed: frozenset[str]) -> bool:
@@ -157,14 +146,15 @@ class Webhooks:
     # --- the event log ------------------------------------------------------------------------
 
     def record(self, account: Account, event_type: str, data: Any) -> None:
-        """An event listener: keep the event and queue one delivery per subscribed endpoint."""
+        """An event listener: keep the event and queue one delivery per subscribed endpoint.
+
+        `data` is the core's snapshot of the object, the event's own copy."""
         event = Event(
             id=self._new_event_id(account),
             object="event",
             type=event_type,
             created=account.now(),
-            # A snapshot: later changes (a refund to a payment) do not rewrite history.
-            data=EventData(object=_snapshot(data)),
+            data=EventData(object=data),
         )
         account.add(account.events, event["id"], event)
         body: bytes | None = None
@@ -176,14 +166,13 @@ class Webhooks:
             self._enqueue(Delivery(account, endpoint["id"], event["id"], body))
 
     def _new_event_id(self, account: Account) -> str:
-        alphabet = string.ascii_letters + string.digits
         if account.seed is None:  # the operating system's cryptographic random source
-            return "evt_" + "".join(_SYSTEM_RANDOM.choices(alphabet, k=24))
+            return "evt_" + random_token(24)
         generator = self._event_ids.get(account.fingerprint)
         if generator is None:
             material = f"events|{account.seed}|{account.fingerprint}"
             generator = self._event_ids[account.fingerprint] = random.Random(material)
-        return "evt_" + "".join(generator.choices(alphabet, k=24))
+        return "evt_" + random_token(24, generator)
 
     # --- delivery -----------------------------------------------------------------------------
 
