@@ -12,7 +12,7 @@ Macros (registered by `define_env`, loaded through `plugins: macros: modules:` i
   `flowlix_mock.catalog.TEST_CARDS`, then the scenarios listed in docs/data/checklist.yml.
 
 The items come from docs/data/checklist.yml. The HTML works as a plain list without JavaScript
-(the checkboxes render disabled); docs/javascripts/checklist.js enables them, keeps the state in
+(the checkboxes render disabled); docs/javascripts/site.js enables them, keeps the state in
 the browser's localStorage and updates the progress. An unknown item id raises; after the build,
 the build step `docs_macros.publish` checks every guide link against the built pages
 (`Renderer.broken_links`) and fails on a broken one.
@@ -278,7 +278,7 @@ class Renderer:
     # pieces -----------------------------------------------------------------------------
 
     def checkbox(self, item: Item, dom_id: str, describedby: str) -> str:
-        """The native checkbox: disabled until checklist.js has restored the saved state."""
+        """The native checkbox: disabled until site.js has restored the saved state."""
         return (
             f'<input type="checkbox" id="{dom_id}" class="flx-checklist__box" '
             f'data-checklist-item="{item.id}" data-checklist-title="{escape(item.title)}" '
@@ -303,7 +303,7 @@ class Renderer:
 
     @staticmethod
     def notice() -> str:
-        # Filled in and shown by checklist.js when the browser refuses storage.
+        # Filled in and shown by site.js when the browser refuses storage.
         return '<p class="flx-checklist__notice" data-checklist-notice hidden></p>'
 
     def group(self, group: Group, page_url: str | None, heading_level: int | None = 2) -> str:
@@ -311,7 +311,7 @@ class Renderer:
         search list it), inside a `markdown="1"` block (md_in_html); the rest is HTML.
 
         Widget text (the note, progress, buttons, counts) carries `data-search-exclude`, so
-        search indexes the items, not "0 of 4". Parts only checklist.js makes work are marked
+        search indexes the items, not "0 of 4". Parts only site.js makes work are marked
         `data-checklist-js`: they take their place in the layout from the start (so showing them
         shifts nothing) and stay invisible without JavaScript (site.css).
         """

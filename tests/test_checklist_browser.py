@@ -55,7 +55,7 @@ def overall(page: Page):
 
 
 def open_page(page: Page, path: str) -> Page:
-    """Go to a page and wait until checklist.js has enabled its boxes."""
+    """Go to a page and wait until site.js has enabled its boxes."""
     page.goto(path)
     expect(page.locator(BOX).first).to_be_enabled()
     return page

@@ -46,7 +46,9 @@ def search_index(built_site: Path) -> dict:
     return json.loads((built_site / "search" / "search_index.json").read_text("utf-8"))
 
 
-def test_the_search_separator_keeps_short_acronyms_and_splits_headers(search_index: dict) -> None:
+def test_the_search_separator_keeps_short_acronyms_and_splits_headers(
+    search_index: dict,
+) -> None:
     separator = re.compile(search_index["config"]["separator"])
 
     def words(text: str) -> list[str]:
@@ -61,7 +63,12 @@ def test_the_search_separator_keeps_short_acronyms_and_splits_headers(search_ind
 def test_the_index_holds_content_not_widgets_or_signatures(search_index: dict) -> None:
     entries = search_index["docs"]
     texts = " ".join(entry["title"] + " " + entry["text"] for entry in entries)
-    for widget_text in ("0 of ", "Read the guide", "Go-live checklist: ", "in this browser only"):
+    for widget_text in (
+        "0 of ",
+        "Read the guide",
+        "Go-live checklist: ",
+        "in this browser only",
+    ):
         assert widget_text not in texts, widget_text
     reference = [entry for entry in entries if entry["location"].startswith("reference/")]
     assert reference and all(entry.get("boost", 1) < 1 for entry in reference)
@@ -106,7 +113,9 @@ def test_every_embedded_snippet_is_titled_and_highlighted(built_site: Path) -> N
         html = (built_site / stem / "index.html").read_text("utf-8")
         # Every block titled with the path (a page may also embed one section of the file).
         blocks = re.findall(
-            rf'<span class="filename">{re.escape(path)}</span>(.*?)</code></pre>', html, re.S
+            rf'<span class="filename">{re.escape(path)}</span>(.*?)</code></pre>',
+            html,
+            re.S,
         )
         if not blocks:
             missing.append(f"{stem}: {path} has no title")
@@ -177,6 +186,36 @@ def test_the_reference_stays_in_the_content_column_on_a_desktop(
     )
     context.close()
     assert overlaps == 0
+
+
+def test_a_page_asks_for_one_stylesheet_and_one_script_of_ours_and_no_images(
+    browser: Browser, site_url: str
+) -> None:
+    # /go-live/ has the checklist; the logo and the favicon are inline, and the dark scheme's
+    # stylesheet (Material's palette.css) only blocks rendering when the system asks for dark.
+    context = browser.new_context(base_url=site_url, viewport=PHONE, color_scheme="light")
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto("go-live/", wait_until="load")
+    expect(page.locator("input[data-checklist-item]").first).to_be_enabled()  # site.js ran
+    ours = [
+        re.sub(
+            r"^https?://[^/]+/[^?#]*?((?:stylesheets|javascripts)/[^/?#]+).*$",
+            r"\1",
+            url,
+        )
+        for url in requested
+        if re.search(r"/(?:stylesheets|javascripts)/", url) and "/assets/" not in url
+    ]
+    images = [url for url in requested if re.search(r"\.(?:svg|png|ico|jpe?g|webp)(?:[?#]|$)", url)]
+    palette = page.locator('link[rel=stylesheet][href*="assets/stylesheets/palette."]')
+    media = palette.get_attribute("media")
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "default")
+    context.close()
+    assert sorted(ours) == ["javascripts/site.js", "stylesheets/site.css"]
+    assert images == []
+    assert media == "(prefers-color-scheme: dark)"
 
 
 @pytest.fixture(scope="module")
