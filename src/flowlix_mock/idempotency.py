@@ -35,7 +35,8 @@ class Entry:
 
 def validate_key(key: str) -> None:
     limit = catalog.LIMITS.idempotency_key_max_length
-    if not 1 <= len(key) <= limit or not all(" " <= char <= "~" for char in key):
+    # Printable ASCII is " " to "~": the ASCII characters str.isprintable() accepts.
+    if not 1 <= len(key) <= limit or not (key.isascii() and key.isprintable()):
         raise FlowlixError(
             "idempotency_key_invalid",
             f"The Idempotency-Key header must be 1 to {limit} printable ASCII characters.",
