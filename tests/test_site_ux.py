@@ -303,6 +303,7 @@ def test_a_snippet_shows_its_path_and_the_lines_that_matter_and_copies_whole(
     # The annotated lines on /webhooks/ open their explanation.
     page.goto("webhooks/", wait_until="load")
     block = page.locator(".highlight", has=page.locator(".filename", has_text="verify_signature"))
+    block.first.scroll_into_view_if_needed()  # code blocks are set up as they come into view
     expect(block.locator(".md-annotation")).to_have_count(2)
     context.close()
     assert problems.messages == []

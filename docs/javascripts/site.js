@@ -1,8 +1,34 @@
 /*
- * The site's own script, on every page (one request): "Copy page as Markdown", then the
- * checklists. Each part is a function of its own that runs on the first page and, through
- * Material's document$, after every instant navigation.
+ * The site's own script, on every page (one request): code blocks reachable by keyboard,
+ * "Copy page as Markdown", then the checklists. Each part is a function of its own that runs
+ * on the first page and, through Material's document$, after every instant navigation.
  */
+
+/*
+ * Code blocks reachable by keyboard from the start. Material sets up a code block (copy button,
+ * annotations, and tabindex="0" when it scrolls sideways, so that a keyboard can scroll it) only
+ * once it comes into view (`content.lazy` in mkdocs.yml). Until then every block gets
+ * tabindex="0" here, without measuring any of them; Material removes it from the ones that turn
+ * out not to scroll.
+ */
+(function () {
+  "use strict";
+
+  function focusable() {
+    var blocks = document.querySelectorAll(".md-typeset pre > code:not([tabindex])");
+    Array.prototype.forEach.call(blocks, function (block) {
+      block.tabIndex = 0;
+    });
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(focusable);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusable);
+  } else {
+    focusable();
+  }
+})();
 
 /*
  * "Copy page as Markdown": copies this page's Markdown copy (index.md next to
