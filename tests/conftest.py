@@ -78,6 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
 SPREAD_FILES = {"tests/test_accessibility.py"}
 
 
+@pytest.hookimpl(optionalhook=True)  # known only when pytest-xdist is loaded
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """`--dist loadfile`, except for SPREAD_FILES: the accessibility file alone was one worker's
     90-second tail while the other worker sat idle."""
