@@ -40,7 +40,8 @@ on CPU 1 (`taskset`). Code: `bench/`.
   `{{ ... }}` calls stay literal, so the baseline pages carry less text than ours (the checklist,
   the decline-code and error tables are what the macros write): that is the issue's "same
   Markdown with our plugins off". One untimed build of each, then alternating timed builds;
-  medians.
+  medians. Then, untimed, our build step (`python -m docs_macros.publish`, as `make build`
+  runs it: it minifies our CSS and JS), so the page and Lighthouse rows see the published site.
 - **Lighthouse** 12.2.3 (npm, Node 20) with Debian's Chromium (`--headless --no-sandbox
   --disable-background-networking --disable-gpu`, a fresh `--user-data-dir` per run) on `/`,
   `/go-live/`, `/decline-codes/`, `/rate-limits/`, `/hosted-payment-page/` and `/3d-secure/`,
