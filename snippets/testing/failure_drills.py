@@ -140,8 +140,9 @@ def test_a_burst_of_server_errors(client: httpx.Client) -> None:
 
 
 def test_a_429_storm_from_several_workers(mock: MockServer) -> None:
-    """40 orders paid at once by 40 workers against a limit of 25 requests per second."""
-    orders = [f"order-storm-{n}" for n in range(40)]
+    """60 orders paid at once by 60 workers against a limit of 25 requests per second: more
+    than twice the limit, so some window overflows even when the burst straddles two."""
+    orders = [f"order-storm-{n}" for n in range(60)]
     db = shop.open_orders(":memory:")
     for order_id in orders:
         add_order(db, order_id)
