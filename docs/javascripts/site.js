@@ -5,6 +5,21 @@
  */
 
 /*
+ * Runs fn on the first page and, with Material's instant navigation (document$), after every
+ * page swap, since the swap does not reload scripts.
+ */
+function flowlixOnEveryPage(fn) {
+  "use strict";
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(fn);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", fn);
+  } else {
+    fn();
+  }
+}
+
+/*
  * Code blocks reachable by keyboard from the start. Material sets up a code block (copy button,
  * annotations, and tabindex="0" when it scrolls sideways, so that a keyboard can scroll it) only
  * once it comes into view (`content.lazy` in mkdocs.yml). Until then every block gets
@@ -21,13 +36,7 @@
     });
   }
 
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(focusable);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", focusable);
-  } else {
-    focusable();
-  }
+  flowlixOnEveryPage(focusable);
 })();
 
 /*
@@ -114,14 +123,7 @@
     });
   }
 
-  // Material's instant navigation swaps the page without reloading scripts.
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(bind);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", bind);
-  } else {
-    bind();
-  }
+  flowlixOnEveryPage(bind);
 })();
 
 /*
@@ -436,12 +438,5 @@
 
   window.flowlixChecklist = { storageKey: STORAGE_KEY };
 
-  if (typeof window.document$ !== "undefined" && window.document$ && typeof window.document$.subscribe === "function") {
-    // Material for MkDocs: runs on the first page and after every instant navigation.
-    window.document$.subscribe(onPage);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", onPage);
-  } else {
-    onPage();
-  }
+  flowlixOnEveryPage(onPage);
 })();
