@@ -16,7 +16,10 @@ that reads mkdocs.yml. Into the site folder it writes:
   page's Markdown copy) and `/llms-full.txt` (every page's copy in one file).
 
 It also minifies the site's own stylesheets and scripts in place (`/stylesheets/*.css`,
-`/javascripts/*.js`, with rcssmin and rjsmin), so the sources stay readable in docs/.
+`/javascripts/*.js`, with rcssmin and rjsmin), so the sources stay readable in docs/, and writes
+the minified `/stylesheets/site.css` into every page's <head> in place of its <link>: the first
+paint then waits for Material's stylesheet alone, not for a second request (about 2.5 KiB
+gzipped on each page, against one round trip on a phone's network).
 
 It then checks what a broken build would otherwise publish silently: every checklist item's
 guide link resolves to a built page and anchor, and every page of the navigation was built. It
@@ -32,6 +35,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -165,6 +169,39 @@ def minify_assets(site_dir: Path) -> list[Path]:
     return minified
 
 
+INLINE_STYLESHEET = "stylesheets/site.css"
+_INLINE_MARK = f'<style data-flowlix-inline="{INLINE_STYLESHEET}">'
+
+
+def inline_stylesheet(site_dir: Path) -> list[str]:
+    """Put the (minified) site.css into every page in place of its <link>; the problems.
+
+    MkDocs links it relatively (`stylesheets/site.css`, `../stylesheets/site.css`) or, on
+    404.html, by the site_url's path (`/stylesheets/site.css`, `/docs/stylesheets/site.css`).
+    A page that neither links it nor has it inline already (from an earlier run of this step)
+    would be unstyled: that is reported, not skipped.
+    """
+    css_path = site_dir / INLINE_STYLESHEET
+    if not css_path.is_file():
+        return [f"{INLINE_STYLESHEET} was not built, so no page can carry it"]
+    css = css_path.read_text(encoding="utf-8").strip()
+    if "</style" in css.lower() or "<!--" in css:
+        return [f"{INLINE_STYLESHEET} contains markup that would end an inline <style>"]
+    link = re.compile(
+        r'<link rel="stylesheet" href="(?:[^":]*/)?' + re.escape(INLINE_STYLESHEET) + r'">'
+    )
+    problems = []
+    for page in sorted(site_dir.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        inlined, count = link.subn(lambda _: f"{_INLINE_MARK}{css}</style>", html, count=1)
+        if count:
+            write_text(page, inlined)
+        elif _INLINE_MARK not in html:
+            where = page.relative_to(site_dir).as_posix()
+            problems.append(f"/{where} does not link {INLINE_STYLESHEET}")
+    return problems
+
+
 def publish(
     site_dir: Path,
     project: Path = ROOT,
@@ -186,6 +223,7 @@ def publish(
     write_text(site_dir / LLMS_TXT, llms_txt(config, pages))
     write_text(site_dir / LLMS_FULL_TXT, llms_full_txt(config, pages))
     minify_assets(site_dir)
+    problems += inline_stylesheet(site_dir)
     if bundle is not None:
         write_json(bundle, docs_bundle(config, pages))
     checklist = Renderer(load_groups(config["docs_dir"]))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -164,25 +163,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the built site as if it were deployed at this server's origin.
-
-    Material's instant navigation only intercepts links to pages listed in sitemap.xml, whose
-    URLs start with site_url (https://docs.flowlix.eu/); it swaps in the current protocol and
-    host name but keeps the sitemap's (default) port. So the sitemap is served with this
-    server's origin, as `mkdocs serve` does by rewriting site_url.
-    """
-
-    def do_GET(self) -> None:
-        if self.path.split("?")[0] != "/sitemap.xml":
-            return super().do_GET()
-        origin = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}/"
-        sitemap = (Path(self.directory) / "sitemap.xml").read_text(encoding="utf-8")
-        body = re.sub(r"<loc>https?://[^/<]+/", f"<loc>{origin}", sitemap).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    """Serves the built site as a static host would, without a log line per request."""
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         pass

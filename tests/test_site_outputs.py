@@ -404,6 +404,47 @@ def test_the_build_step_fails_on_a_broken_checklist_link(site, tmp_path):
     assert "checklist: item 'log-request-id' links to /monitoring/#request-ids" in result.stderr
 
 
+INLINE_STYLE = re.compile(r'<style data-flowlix-inline="stylesheets/site\.css">(.*?)</style>', re.S)
+
+
+def test_every_page_carries_the_site_stylesheet_inline_and_minified(site, subpath_site):
+    """The build step puts site.css into each page's <head> instead of a render-blocking link."""
+    minified = (site / "stylesheets" / "site.css").read_text("utf-8").strip()
+    source = (DOCS / "stylesheets" / "site.css").read_text("utf-8")
+    assert "--md-primary-fg-color:#3f37c9" in minified.replace(" ", "")
+    assert len(minified) < 0.8 * len(source)  # comments and spaces gone
+    sub_site, _ = subpath_site
+    pages = [*html_pages(site), site / "404.html", sub_site / "404.html"]
+    assert len(pages) >= 21
+    for file in pages:
+        html = file.read_text("utf-8")
+        head = html[: html.index("</head>")]
+        assert INLINE_STYLE.findall(head) == [minified], file
+        assert "stylesheets/site.css" not in head.replace('data-flowlix-inline="stylesheets/', "")
+
+
+def test_the_build_step_fails_when_a_page_would_be_unstyled(site, tmp_path):
+    """A page that neither links site.css nor carries it is reported, and the step fails."""
+    broken = tmp_path / "site"
+    shutil.copytree(site, broken)
+    errors = broken / "errors" / "index.html"
+    errors.write_text(INLINE_STYLE.sub("", errors.read_text("utf-8")), "utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "docs_macros.publish", "--site-dir", str(broken)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "/errors/index.html does not link stylesheets/site.css" in result.stderr
+    # The other pages, already inline from the first run, pass a second run unchanged.
+    assert result.stderr.count("does not link") == 1
+    assert (broken / "go-live" / "index.html").read_bytes() == (
+        site / "go-live" / "index.html"
+    ).read_bytes()
+
+
 def test_the_reference_names_what_the_document_marks_test_only(site, monkeypatch):
     from docs_macros import site as site_macros
 

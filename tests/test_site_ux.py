@@ -188,11 +188,12 @@ def test_the_reference_stays_in_the_content_column_on_a_desktop(
     assert overlaps == 0
 
 
-def test_a_page_asks_for_one_stylesheet_and_one_script_of_ours_and_no_images(
+def test_a_page_asks_for_one_script_of_ours_and_no_images_and_is_styled_without_a_request(
     browser: Browser, site_url: str
 ) -> None:
-    # /go-live/ has the checklist; the logo and the favicon are inline, and the dark scheme's
-    # stylesheet (Material's palette.css) only blocks rendering when the system asks for dark.
+    # /go-live/ has the checklist; the logo, the favicon and site.css are inline, and the dark
+    # scheme's stylesheet (Material's palette.css) only blocks rendering when the system asks
+    # for dark.
     context = browser.new_context(base_url=site_url, viewport=PHONE, color_scheme="light")
     page = context.new_page()
     requested: list[str] = []
@@ -212,8 +213,11 @@ def test_a_page_asks_for_one_stylesheet_and_one_script_of_ours_and_no_images(
     palette = page.locator('link[rel=stylesheet][href*="assets/stylesheets/palette."]')
     media = palette.get_attribute("media")
     expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "default")
+    # site.css applied without being requested: the header wears the Flowlix indigo (#3f37c9).
+    header = page.evaluate("getComputedStyle(document.querySelector('.md-header')).backgroundColor")
     context.close()
-    assert sorted(ours) == ["javascripts/site.js", "stylesheets/site.css"]
+    assert header == "rgb(63, 55, 201)"
+    assert ours == ["javascripts/site.js"]
     assert images == []
     assert media == "(prefers-color-scheme: dark)"
 
