@@ -387,18 +387,23 @@ def test_the_machine_outputs_do_not_depend_on_the_site_url(site, subpath_site):
         assert (site / name).read_bytes() == (other / name).read_bytes(), name
 
 
-def test_the_build_step_fails_on_a_broken_checklist_link(site, tmp_path):
-    """The checklist's link check runs in the build step: a page it links to, gone, fails it."""
-    broken = tmp_path / "site"
-    shutil.copytree(site, broken)
-    shutil.rmtree(broken / "monitoring")
-    result = subprocess.run(
-        [sys.executable, "-m", "docs_macros.publish", "--site-dir", str(broken)],
+def run_build_step(site_dir: Path) -> subprocess.CompletedProcess:
+    """`python -m docs_macros.publish` on a built site, as `make build` runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "docs_macros.publish", "--site-dir", str(site_dir)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_the_build_step_fails_on_a_broken_checklist_link(site, tmp_path):
+    """The checklist's link check runs in the build step: a page it links to, gone, fails it."""
+    broken = tmp_path / "site"
+    shutil.copytree(site, broken)
+    shutil.rmtree(broken / "monitoring")
+    result = run_build_step(broken)
     assert result.returncode == 1
     assert "monitoring.md is in the navigation but /monitoring/ was not built" in result.stderr
     assert "checklist: item 'log-request-id' links to /monitoring/#request-ids" in result.stderr
@@ -429,13 +434,7 @@ def test_the_build_step_fails_when_a_page_would_be_unstyled(site, tmp_path):
     shutil.copytree(site, broken)
     errors = broken / "errors" / "index.html"
     errors.write_text(INLINE_STYLE.sub("", errors.read_text("utf-8")), "utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "docs_macros.publish", "--site-dir", str(broken)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_build_step(broken)
     assert result.returncode == 1
     assert "/errors/index.html does not link stylesheets/site.css" in result.stderr
     # The other pages, already inline from the first run, pass a second run unchanged.
