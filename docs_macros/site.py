@@ -121,6 +121,17 @@ def markdown_table(headers: list[str], rows: list[tuple[dict[str, str], list[str
     return "\n\n" + "\n".join(lines) + "\n\n"
 
 
+def _visible_length(cell_html: str) -> int:
+    return len(html.unescape(re.sub(r"<[^>]+>", "", cell_html)))
+
+
+def _inert(cell_html: str) -> str:
+    """A cell's copy that keeps its look but no id, heading or link (for the sizing row)."""
+    cell_html = re.sub(r'\s(?:id|href|title)="[^"]*"', "", cell_html)
+    cell_html = re.sub(r"<(/?)h[1-6]\b", r"<\1div", cell_html)  # a block, as the heading is
+    return re.sub(r"<(/?)a\b", r"<\1span", cell_html)
+
+
 def html_table(headers: list[str], rows: list[tuple[dict[str, str], list[str]]], css: str) -> str:
     """An HTML table; each row is (attributes of the <tr>, cells already in HTML).
 
@@ -133,6 +144,19 @@ def html_table(headers: list[str], rows: list[tuple[dict[str, str], list[str]]],
     for attributes, cells in rows:
         attrs = "".join(f' {name}="{html.escape(value)}"' for name, value in attributes.items())
         body.append(f"<tr{attrs}>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+    # A browser may paint a long table before it has parsed all of it; later rows with wider
+    # cells then widen its columns and move what was painted (seen on /reference/ at a phone's
+    # CPU speed). The widest cell of each column comes first, in a row that is never shown
+    # (`visibility: collapse` still sizes the columns, site.css), read aloud or searched.
+    widest = [
+        _inert(max((cells[column] for _, cells in rows), key=_visible_length))
+        for column in range(len(headers))
+    ]
+    sizer = (
+        '<tr class="flowlix-table__sizer" aria-hidden="true" data-search-exclude>'
+        + "".join(f"<td>{cell}</td>" for cell in widest)
+        + "</tr>"
+    )
     # Material's own scroll wrapper, in the HTML from the start: a table wider than the column
     # scrolls inside it, never the page. Material's JavaScript wraps unclassed tables only after
     # the page has painted, which moves them (layout shift); this table has a class, so the
@@ -141,7 +165,7 @@ def html_table(headers: list[str], rows: list[tuple[dict[str, str], list[str]]],
     return (
         f'\n\n<div class="md-typeset__scrollwrap flowlix-table flowlix-table--{css}">'
         '<div class="md-typeset__table">\n<table class="flowlix-table__table">\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>\n"
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{sizer}\n"
         + "\n".join(body)
         + "\n</tbody>\n</table>\n</div></div>\n\n"
     )
