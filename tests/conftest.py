@@ -79,8 +79,8 @@ SPREAD_FILES = {"tests/test_accessibility.py"}
 
 @pytest.hookimpl(optionalhook=True)  # known only when pytest-xdist is loaded
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """`--dist loadfile`, except for SPREAD_FILES: the accessibility file alone was one worker's
-    90-second tail while the other worker sat idle."""
+    """`--dist loadfile`, except for SPREAD_FILES, whose tests go out one by one: as one unit,
+    the accessibility file kept one worker busy long after the other had finished."""
     if config.getoption("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
